@@ -1,0 +1,1 @@
+"""Gateway: relays residents' messages between channels and Rasa."""

@@ -1,0 +1,3 @@
+from citysteward.cli import main
+
+main()

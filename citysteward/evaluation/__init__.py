@@ -1,0 +1,1 @@
+"""Evaluation scripts behind `make eval` (figures, not pass/fail tests)."""

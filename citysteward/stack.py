@@ -1,0 +1,201 @@
+"""The processes of the stack: how each is started, where it listens, and `citysteward run`.
+
+`make run` calls `citysteward run`, which prints the addresses and hands over to honcho (the
+Procfile). Each Procfile line is `citysteward serve NAME`, so the command lines live here only;
+tests and `make eval` start the same services on free ports through `start_service`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+import httpx
+
+from citysteward import paths
+from citysteward.nlu.model import ensure_model
+
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    rasa_port: int
+    actions_port: int
+    rasa_auth_token: str
+    rasa_tracker_db: Path
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.actions_port}"
+
+    def environment(self) -> dict[str, str]:
+        """The variables every process of the stack (and endpoints.yml) reads."""
+        return {
+            "RASA_PORT": str(self.rasa_port),
+            "ACTIONS_PORT": str(self.actions_port),
+            "RASA_AUTH_TOKEN": self.rasa_auth_token,
+            "RASA_URL": self.rasa_url,
+            "ACTION_ENDPOINT_URL": f"{self.actions_url}/webhook",
+            "RASA_TRACKER_DB": str(self.rasa_tracker_db),
+            # The action server (Sanic) binds here; actions are not authenticated.
+            "SANIC_HOST": LOOPBACK,
+            "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        }
+
+
+def _token_from_file() -> str:
+    """A random token kept in var/, so the HTTP API is never open without one."""
+    path = paths.VAR_DIR / "rasa-auth-token"
+    if not path.exists():
+        paths.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def config_from_env(environ: dict[str, str] | None = None) -> StackConfig:
+    env = os.environ if environ is None else environ
+    return StackConfig(
+        rasa_port=int(env.get("RASA_PORT", "5005")),
+        actions_port=int(env.get("ACTIONS_PORT", "5055")),
+        rasa_auth_token=env.get("RASA_AUTH_TOKEN") or _token_from_file(),
+        rasa_tracker_db=Path(env.get("RASA_TRACKER_DB", paths.VAR_DIR / "rasa-tracker.db")),
+    )
+
+
+def service_command(name: str, config: StackConfig) -> list[str]:
+    rasa = str(paths.RASA_BIN)
+    if name == "rasa":
+        return [
+            rasa, "run",
+            "--enable-api", "--auth-token", config.rasa_auth_token,
+            "--interface", LOOPBACK, "--port", str(config.rasa_port),
+            "--model", str(ensure_model()),
+            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        ]  # fmt: skip
+    if name == "actions":
+        return [rasa, "run", "actions", "--port", str(config.actions_port), "--actions", "actions"]
+    raise ValueError(f"unknown service {name!r}; known: rasa, actions")
+
+
+def serve(name: str) -> NoReturn:
+    """Replace this process with the service, so signals reach it directly."""
+    config = config_from_env()
+    command = service_command(name, config)
+    env = {**os.environ, **config.environment()}
+    config.rasa_tracker_db.parent.mkdir(parents=True, exist_ok=True)
+    os.chdir(paths.REPO_ROOT)
+    os.execvpe(command[0], command, env)
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        return int(probe.getsockname()[1])
+
+
+def run() -> NoReturn:
+    """`citysteward run`: check ports, print the addresses, start every process with honcho."""
+    config = config_from_env()
+    busy = [
+        f"{var}={port}"
+        for var, port in (("RASA_PORT", config.rasa_port), ("ACTIONS_PORT", config.actions_port))
+        if not port_is_free(port)
+    ]
+    if busy:
+        sys.exit(
+            f"Port(s) already in use: {', '.join(busy)}. Stop what uses them or choose others, "
+            "e.g. RASA_PORT=5006 make run."
+        )
+    model = ensure_model()
+    shown_model = model.relative_to(paths.REPO_ROOT) if model.is_relative_to(paths.REPO_ROOT) else model
+    print(
+        "citysteward is starting (Ctrl-C stops everything):\n"
+        f"  Rasa REST channel  {config.rasa_url}/webhooks/rest/webhook\n"
+        f"  Rasa HTTP API      {config.rasa_url}  (token: var/rasa-auth-token or $RASA_AUTH_TOKEN)\n"
+        f"  Action server      {config.actions_url}/health\n"
+        f"  Model              {shown_model}\n"
+        "  Talk to the bot:   .venv/bin/citysteward chat\n",
+        flush=True,
+    )
+    honcho = shutil.which("honcho", path=str(Path(sys.executable).parent)) or "honcho"
+    env = {**os.environ, **config.environment()}
+    os.chdir(paths.REPO_ROOT)
+    os.execvpe(honcho, [honcho, "--procfile", "Procfile", "start"], env)
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[bytes] | None, timeout: float) -> None:
+    """Poll url until it answers 200; fail early if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"service exited with {process.returncode} before {url} answered")
+        try:
+            if httpx.get(url, timeout=2.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def health_url(name: str, config: StackConfig) -> str:
+    if name == "rasa":
+        return f"{config.rasa_url}/status?token={config.rasa_auth_token}"
+    return f"{config.actions_url}/health"
+
+
+def start_service(
+    name: str, config: StackConfig, log_path: Path, timeout: float = 180.0
+) -> subprocess.Popen[bytes]:
+    """Start `citysteward serve NAME` with the config's environment and wait until it is ready."""
+    citysteward = str(Path(sys.executable).parent / "citysteward")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [citysteward, "serve", name],
+            env={**os.environ, **config.environment()},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=paths.REPO_ROOT,
+        )
+    try:
+        wait_until_ready(health_url(name, config), process, timeout)
+    except BaseException:
+        stop_service(process)
+        raise
+    return process
+
+
+def stop_service(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
