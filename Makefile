@@ -10,20 +10,19 @@ APP_STAMP := $(VENV)/.setup-done
 RASA_STAMP := $(RASA_VENV)/.setup-done
 RASA := $(RASA_VENV)/bin/rasa
 RASA_DATA := --data nlu --domain domain.yml --config config.yml
-# Quieter TensorFlow, reproducible training.
+# Quieter TensorFlow; reproducible training (components also have fixed random_seed values).
 export TF_CPP_MIN_LOG_LEVEL ?= 2
-export TF_DETERMINISTIC_OPS ?= 1
 export PYTHONHASHSEED ?= 0
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
-.PHONY: help setup run test lint typecheck validate train unit rasa-tests stories eval bench lock dictionary clean
+.PHONY: help setup run test lint typecheck validate train unit rasa-tests stories eval bench lock knowledge clean
 
 help:
 	@echo "make run    set up what is missing, train if the data changed, start the whole stack"
 	@echo "make test   set up what is missing, then ruff, mypy, rasa data validate, pytest, story tests"
 	@echo "make eval   NLU figures on the held-out split (tests/nlu_heldout) against a running Rasa server"
 	@echo "make lock   recompile requirements/*.txt from requirements/*.in"
-	@echo "make dictionary  regenerate the jieba dictionary from knowledge/"
+	@echo "make knowledge  regenerate knowledge/jieba/ and nlu/lookups/ from knowledge/"
 
 setup: $(APP_STAMP) $(RASA_STAMP)
 
@@ -51,7 +50,7 @@ $(RASA_STAMP): requirements/rasa.txt
 train: setup
 	@echo "==> [train] rasa train (skipped by Rasa when nothing changed)"
 	@mkdir -p models var
-	@$(RASA) train $(RASA_DATA) --out models --quiet 2>&1 | grep -vE "^\s*$$" | tail -n 5
+	@$(RASA) train $(RASA_DATA) --out models
 
 run: train
 	@$(VENV)/bin/citysteward run
@@ -88,8 +87,8 @@ test: lint typecheck validate train rasa-tests unit stories
 eval: train
 	@$(VENV)/bin/citysteward eval nlu
 
-dictionary: $(APP_STAMP)
-	@$(VENV)/bin/citysteward knowledge build-dictionary
+knowledge: $(APP_STAMP)
+	@$(VENV)/bin/citysteward knowledge build
 
 lock:
 	@test -x $(VENV)/bin/uv || $(VENV)/bin/python -m pip install --quiet uv

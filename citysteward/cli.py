@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+from pathlib import Path
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -15,6 +16,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="start the whole stack (what `make run` calls)")
     serve = commands.add_parser("serve", help="run one service in the foreground (used by the Procfile)")
     serve.add_argument("service", choices=["rasa", "actions"])
+    serve.add_argument("--model", type=Path, help="model file for rasa (default: newest in models/)")
 
     chat = commands.add_parser("chat", help="talk to the running bot in this terminal")
     chat.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
@@ -31,11 +33,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     eval_nlu = evaluate.add_parser("nlu", help="NLU figures on the held-out split (tests/nlu_heldout)")
     eval_nlu.add_argument("--rasa-url", help="evaluate a running server (default: start one)")
+    evaluate.add_parser(
+        "category-strategies",
+        help="train the alternative to the ResponseSelector (one DIET intent per category) and compare",
+    )
 
     knowledge = commands.add_parser("knowledge", help="maintain the knowledge data").add_subparsers(
         dest="knowledge_command", required=True
     )
-    build = knowledge.add_parser("build-dictionary", help="regenerate knowledge/jieba/ from knowledge/")
+    build = knowledge.add_parser("build", help="regenerate knowledge/jieba/ and nlu/lookups/ from knowledge/")
     build.add_argument("--check", action="store_true", help="fail if the files are not up to date")
     return parser
 
@@ -49,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "serve":
         from citysteward.stack import serve
 
-        serve(args.service)
+        serve(args.service, args.model)
     elif args.command == "chat":
         from bot.terminal import chat
 
@@ -63,20 +69,25 @@ def main(argv: list[str] | None = None) -> None:
         except NluError as error:
             sys.exit(str(error))
     elif args.command == "eval":
-        from citysteward.evaluation.nlu import main as eval_main
+        if args.eval_command == "nlu":
+            from citysteward.evaluation.nlu import main as eval_main
 
-        eval_main(args.rasa_url)
+            eval_main(args.rasa_url)
+        else:
+            from citysteward.evaluation.category_strategies import main as compare_main
+
+            compare_main()
     elif args.command == "knowledge":
-        from knowledge.dictionary import stale_files, write_dictionary
+        from knowledge.generated import stale_files, write_generated
 
         if args.check:
-            stale = sorted(stale_files())
+            stale = sorted(str(p) for p in stale_files())
             if stale:
-                sys.exit(f"knowledge/jieba is out of date ({', '.join(stale)}): run `make dictionary`.")
-            print("knowledge/jieba is up to date")
+                sys.exit(f"generated files are out of date ({', '.join(stale)}): run `make knowledge`.")
+            print("generated files are up to date")
         else:
-            changed = write_dictionary()
-            print(f"knowledge/jieba: {', '.join(changed) if changed else 'no changes'}")
+            written = write_generated()
+            print("written: " + (", ".join(str(p) for p in written) if written else "nothing (up to date)"))
 
 
 if __name__ == "__main__":

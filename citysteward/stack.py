@@ -77,14 +77,14 @@ def config_from_env(environ: dict[str, str] | None = None) -> StackConfig:
     )
 
 
-def service_command(name: str, config: StackConfig) -> list[str]:
+def service_command(name: str, config: StackConfig, model: Path | None = None) -> list[str]:
     rasa = str(paths.RASA_BIN)
     if name == "rasa":
         return [
             rasa, "run",
             "--enable-api", "--auth-token", config.rasa_auth_token,
             "--interface", LOOPBACK, "--port", str(config.rasa_port),
-            "--model", str(ensure_model()),
+            "--model", str(model or ensure_model()),
             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
         ]  # fmt: skip
     if name == "actions":
@@ -92,10 +92,10 @@ def service_command(name: str, config: StackConfig) -> list[str]:
     raise ValueError(f"unknown service {name!r}; known: rasa, actions")
 
 
-def serve(name: str) -> NoReturn:
+def serve(name: str, model: Path | None = None) -> NoReturn:
     """Replace this process with the service, so signals reach it directly."""
     config = config_from_env()
-    command = service_command(name, config)
+    command = service_command(name, config, model)
     env = {**os.environ, **config.environment()}
     config.rasa_tracker_db.parent.mkdir(parents=True, exist_ok=True)
     os.chdir(paths.REPO_ROOT)
@@ -170,14 +170,15 @@ def health_url(name: str, config: StackConfig) -> str:
 
 
 def start_service(
-    name: str, config: StackConfig, log_path: Path, timeout: float = 180.0
+    name: str, config: StackConfig, log_path: Path, timeout: float = 180.0, model: Path | None = None
 ) -> subprocess.Popen[bytes]:
     """Start `citysteward serve NAME` with the config's environment and wait until it is ready."""
     citysteward = str(Path(sys.executable).parent / "citysteward")
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    model_args = ["--model", str(model)] if model else []
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [citysteward, "serve", name],
+            [citysteward, "serve", name, *model_args],
             env={**os.environ, **config.environment()},
             stdout=log,
             stderr=subprocess.STDOUT,

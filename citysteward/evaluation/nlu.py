@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +24,7 @@ from citysteward.nlu.contract import to_contract
 from citysteward.nlu.training_data import Example, load_examples
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8)
+BLIND_SPLIT = "blind"
 
 
 @dataclass(frozen=True)
@@ -162,28 +164,38 @@ def print_report(r: dict[str, Any]) -> None:
         print(f"{title}: " + (", ".join(f"{pair} x{n}" for pair, n in r[key]) or "none"))
 
 
-def main(rasa_url: str | None) -> None:
-    from citysteward.stack import config_from_env, free_port, start_service, stop_service
+def predict_with_new_server(examples: list[Example], model: Path | None, log_name: str) -> list[Prediction]:
+    """Start a Rasa server with the model (default: the newest) on free ports, predict, stop it."""
+    from citysteward.stack import StackConfig, free_port, start_service, stop_service
 
-    examples = load_examples(paths.HELDOUT_DIR)
-    server = None
-    if rasa_url:
-        token = os.environ.get("RASA_AUTH_TOKEN", "")
-    else:
-        config = config_from_env(
-            {"RASA_PORT": str(free_port()), "ACTIONS_PORT": str(free_port()), "RASA_AUTH_TOKEN": "eval",
-             "RASA_TRACKER_DB": str(paths.VAR_DIR / "eval-tracker.db")}
-        )  # fmt: skip
-        print(f"starting a Rasa server on {config.rasa_url} …", flush=True)
-        server = start_service("rasa", config, paths.VAR_DIR / "logs" / "eval-rasa.log")
-        rasa_url, token = config.rasa_url, config.rasa_auth_token
+    config = StackConfig(
+        rasa_port=free_port(),
+        actions_port=free_port(),
+        rasa_auth_token="eval",
+        rasa_tracker_db=paths.VAR_DIR / "eval-tracker.db",
+    )
+    print(f"starting a Rasa server on {config.rasa_url} …", flush=True)
+    server = start_service("rasa", config, paths.VAR_DIR / "logs" / log_name, model=model)
     try:
-        result = report(predict(examples, rasa_url, token))
+        return predict(examples, config.rasa_url, config.rasa_auth_token)
     finally:
-        if server is not None:
-            stop_service(server)
+        stop_service(server)
+
+
+def main(rasa_url: str | None) -> None:
+    examples = load_examples(paths.HELDOUT_DIR)
+    if rasa_url:
+        predictions = predict(examples, rasa_url, os.environ.get("RASA_AUTH_TOKEN", ""))
+    else:
+        predictions = predict_with_new_server(examples, None, "eval-rasa.log")
+    blind = [p for p in predictions if BLIND_SPLIT in p.example.source.parts]
+    results = {"all": report(predictions), "blind": report(blind) if blind else None}
     out = paths.VAR_DIR / "results" / "nlu-eval.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    print_report(result)
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    print("== all held-out data (tests/nlu_heldout)")
+    print_report(results["all"])
+    if results["blind"]:
+        print(f"\n== blind split only (tests/nlu_heldout/{BLIND_SPLIT}: never seen by training-data writers)")
+        print_report(results["blind"])
     print(f"details and every miss: {out.relative_to(paths.REPO_ROOT)}")

@@ -17,9 +17,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def relay(
-    stack_config: StackConfig, rasa_server: subprocess.Popen[bytes]
-) -> AsyncIterator[RasaRelay]:
+async def relay(stack_config: StackConfig, rasa_server: subprocess.Popen[bytes]) -> AsyncIterator[RasaRelay]:
     client = RasaRelay(stack_config.rasa_url, timeout=60)
     yield client
     await client.aclose()
@@ -80,7 +78,9 @@ async def test_odd_messages_get_a_polite_answer(relay: RasaRelay, message: str) 
     assert all(r.text.strip() for r in replies)
 
 
-async def test_http_api_needs_the_token(stack_config: StackConfig, rasa_server: subprocess.Popen[bytes]) -> None:
+async def test_http_api_needs_the_token(
+    stack_config: StackConfig, rasa_server: subprocess.Popen[bytes]
+) -> None:
     async with httpx.AsyncClient(base_url=stack_config.rasa_url) as client:
         assert (await client.get("/status")).status_code == 401
         assert (await client.get("/status", params={"token": "wrong"})).status_code == 401

@@ -19,7 +19,13 @@ KEYS = {"text", "intent", "entities", "issue_category", "waste_item", "fallback"
 
 def run(args: list[str], stdin: str | None = None) -> list[dict[str, Any]]:
     done = subprocess.run(
-        COMMAND + args, input=stdin, capture_output=True, text=True, cwd=paths.REPO_ROOT, check=True, timeout=300
+        COMMAND + args,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=paths.REPO_ROOT,
+        check=True,
+        timeout=300,
     )
     return [json.loads(line) for line in done.stdout.splitlines()]
 
