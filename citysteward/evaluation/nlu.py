@@ -189,13 +189,15 @@ def main(rasa_url: str | None) -> None:
     else:
         predictions = predict_with_new_server(examples, None, "eval-rasa.log")
     blind = [p for p in predictions if BLIND_SPLIT in p.example.source.parts]
-    results = {"all": report(predictions), "blind": report(blind) if blind else None}
+    results: dict[str, dict[str, Any]] = {"all": report(predictions)}
+    if blind:
+        results["blind"] = report(blind)
     out = paths.VAR_DIR / "results" / "nlu-eval.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     print("== all held-out data (tests/nlu_heldout)")
     print_report(results["all"])
-    if results["blind"]:
+    if "blind" in results:
         print(f"\n== blind split only (tests/nlu_heldout/{BLIND_SPLIT}: never seen by training-data writers)")
         print_report(results["blind"])
     print(f"details and every miss: {out.relative_to(paths.REPO_ROOT)}")
