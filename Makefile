@@ -79,7 +79,7 @@ rasa-tests: $(RASA_STAMP)
 
 stories: train
 	@echo "==> [stories] rasa test core --fail-on-prediction-errors"
-	@$(RASA) test core --stories tests/stories --out var/results/core --fail-on-prediction-errors --quiet
+	@$(RASA) test core --stories tests/stories --out var/results/core --fail-on-prediction-errors --no-plot --quiet
 
 test: lint typecheck validate train rasa-tests unit stories
 	@echo "==> all checks passed"
