@@ -26,7 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parse = nlu.add_parser("parse", help="parse texts (arguments, or one per line on stdin) to JSON lines")
     parse.add_argument("texts", nargs="*")
-    parse.add_argument("--rasa-url", help="use a running Rasa server instead of loading the model")
+    parse.add_argument("--rasa-url", help="Rasa server to use (default: $RASA_URL if it answers)")
+    parse.add_argument("--local", action="store_true", help="load the model here even if a server runs")
 
     evaluate = commands.add_parser("eval", help="print evaluation figures").add_subparsers(
         dest="eval_command", required=True
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         from citysteward.nlu.parse import run as parse_run
 
         try:
-            parse_run(args.texts, args.rasa_url, os.environ.get("RASA_AUTH_TOKEN"))
+            parse_run(args.texts, args.rasa_url, os.environ.get("RASA_AUTH_TOKEN"), args.local)
         except NluError as error:
             sys.exit(str(error))
     elif args.command == "eval":

@@ -1,5 +1,7 @@
 import io
 
+import pytest
+
 from citysteward.nlu.parse import input_texts
 
 
@@ -13,3 +15,11 @@ def test_stdin_gives_one_text_per_line_keeping_empty_lines() -> None:
         "",
         "电池是什么垃圾",
     ]
+
+
+def test_no_running_server_is_found_on_a_closed_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    from citysteward.nlu.parse import running_server
+    from citysteward.stack import free_port
+
+    monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{free_port()}")
+    assert running_server() is None
