@@ -57,9 +57,14 @@ class StackConfig:
         }
 
 
+def token_file() -> Path:
+    """Where the Rasa HTTP API token is kept when $RASA_AUTH_TOKEN is not set."""
+    return paths.VAR_DIR / "rasa-auth-token"
+
+
 def _token_from_file() -> str:
     """A random token kept in var/, so the HTTP API is never open without one."""
-    path = paths.VAR_DIR / "rasa-auth-token"
+    path = token_file()
     if not path.exists():
         paths.VAR_DIR.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(32), encoding="utf-8")

@@ -29,10 +29,11 @@ def write_flat_variant(target: Path) -> Path:
     data = target / "data"
     data.mkdir()
     for path in sorted((paths.REPO_ROOT / "nlu").rglob("*.yml")):
-        if "nlu:" not in path.read_text(encoding="utf-8"):
+        text = path.read_text(encoding="utf-8")
+        if "nlu:" not in text:
             continue
-        text = path.read_text(encoding="utf-8").replace("intent: report_issue/", f"intent: {FLAT_PREFIX}")
-        (data / f"{path.parent.name}-{path.name}").write_text(text, encoding="utf-8")
+        flat = text.replace("intent: report_issue/", f"intent: {FLAT_PREFIX}")
+        (data / f"{path.parent.name}-{path.name}").write_text(flat, encoding="utf-8")
     config = yaml.safe_load((paths.REPO_ROOT / "config.yml").read_text(encoding="utf-8"))
     config["pipeline"] = [c for c in config["pipeline"] if c["name"] != "ResponseSelector"]
     for component in config["pipeline"]:

@@ -84,10 +84,12 @@ def parse_with_server(texts: Iterable[str], rasa_url: str, token: str | None) ->
 
 def running_server() -> tuple[str, str | None] | None:
     """(url, token) of a Rasa server that answers with our token, or None."""
+    from citysteward.stack import token_file
+
     url = os.environ.get("RASA_URL", "http://127.0.0.1:5005")
-    token_file = paths.VAR_DIR / "rasa-auth-token"
+    path = token_file()
     token = os.environ.get("RASA_AUTH_TOKEN") or (
-        token_file.read_text(encoding="utf-8").strip() if token_file.exists() else None
+        path.read_text(encoding="utf-8").strip() if path.exists() else None
     )
     try:
         status = httpx.get(f"{url}/status", params={"token": token} if token else {}, timeout=2.0)
