@@ -1,0 +1,1 @@
+"""The case-management platform: cases, residents, media and units, over HTTP (FastAPI)."""
