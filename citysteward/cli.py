@@ -15,8 +15,14 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("run", help="start the whole stack (what `make run` calls)")
     serve = commands.add_parser("serve", help="run one service in the foreground (used by the Procfile)")
-    serve.add_argument("service", choices=["rasa", "actions"])
+    serve.add_argument("service", choices=["rasa", "actions", "platform"])
     serve.add_argument("--model", type=Path, help="model file for rasa (default: newest in models/)")
+    serve.add_argument("--port", type=int, help="port (default: $RASA_PORT, $ACTIONS_PORT or $PLATFORM_PORT)")
+
+    platform = commands.add_parser("platform", help="the case platform").add_subparsers(
+        dest="platform_command", required=True
+    )
+    platform.add_parser("migrate", help="bring the database ($DATABASE_URL) to the newest schema")
 
     chat = commands.add_parser("chat", help="talk to the running bot in this terminal")
     chat.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
@@ -39,6 +45,14 @@ def _parser() -> argparse.ArgumentParser:
         help="train the alternative to the ResponseSelector (one DIET intent per category) and compare",
     )
 
+    bench = commands.add_parser("bench", help="print speed figures").add_subparsers(
+        dest="bench_command", required=True
+    )
+    bench_platform = bench.add_parser("platform", help="create-case latency and filtering 100,000 cases")
+    bench_platform.add_argument(
+        "--database-url", help="benchmark this database (default: a fresh SQLite file)"
+    )
+
     knowledge = commands.add_parser("knowledge", help="maintain the knowledge data").add_subparsers(
         dest="knowledge_command", required=True
     )
@@ -56,7 +70,11 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "serve":
         from citysteward.stack import serve
 
-        serve(args.service, args.model)
+        serve(args.service, args.model, args.port)
+    elif args.command == "platform":
+        from cityplatform.admin import migrate
+
+        migrate()
     elif args.command == "chat":
         from bot.terminal import chat
 
@@ -69,6 +87,10 @@ def main(argv: list[str] | None = None) -> None:
             parse_run(args.texts, args.rasa_url, os.environ.get("RASA_AUTH_TOKEN"), args.local)
         except NluError as error:
             sys.exit(str(error))
+    elif args.command == "bench":
+        from citysteward.benchmarks.platform import main as bench_main
+
+        bench_main(args.database_url)
     elif args.command == "eval":
         if args.eval_command == "nlu":
             from citysteward.evaluation.nlu import main as eval_main

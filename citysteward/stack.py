@@ -20,17 +20,21 @@ from typing import NoReturn
 
 import httpx
 
+from cityplatform.settings import token_from_file as platform_token_from_file
 from citysteward import paths
 from citysteward.nlu.model import ensure_model
 
 LOOPBACK = "127.0.0.1"
+SERVICES = ("rasa", "actions", "platform")
 
 
 @dataclass(frozen=True)
 class StackConfig:
     rasa_port: int
     actions_port: int
+    platform_port: int
     rasa_auth_token: str
+    platform_api_token: str
     rasa_tracker_db: Path
 
     @property
@@ -41,12 +45,19 @@ class StackConfig:
     def actions_url(self) -> str:
         return f"http://{LOOPBACK}:{self.actions_port}"
 
+    @property
+    def platform_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.platform_port}"
+
     def environment(self) -> dict[str, str]:
         """The variables every process of the stack (and endpoints.yml) reads."""
         return {
             "RASA_PORT": str(self.rasa_port),
             "ACTIONS_PORT": str(self.actions_port),
+            "PLATFORM_PORT": str(self.platform_port),
             "RASA_AUTH_TOKEN": self.rasa_auth_token,
+            "PLATFORM_URL": self.platform_url,
+            "PLATFORM_API_TOKEN": self.platform_api_token,
             "RASA_URL": self.rasa_url,
             "ACTION_ENDPOINT_URL": f"{self.actions_url}/webhook",
             "RASA_TRACKER_DB": str(self.rasa_tracker_db),
@@ -77,7 +88,9 @@ def config_from_env(environ: dict[str, str] | None = None) -> StackConfig:
     return StackConfig(
         rasa_port=int(env.get("RASA_PORT", "5005")),
         actions_port=int(env.get("ACTIONS_PORT", "5055")),
+        platform_port=int(env.get("PLATFORM_PORT", "8000")),
         rasa_auth_token=env.get("RASA_AUTH_TOKEN") or _token_from_file(),
+        platform_api_token=env.get("PLATFORM_API_TOKEN") or platform_token_from_file(),
         rasa_tracker_db=Path(env.get("RASA_TRACKER_DB", paths.VAR_DIR / "rasa-tracker.db")),
     )
 
@@ -94,11 +107,18 @@ def service_command(name: str, config: StackConfig, model: Path | None = None) -
         ]  # fmt: skip
     if name == "actions":
         return [rasa, "run", "actions", "--port", str(config.actions_port), "--actions", "actions"]
-    raise ValueError(f"unknown service {name!r}; known: rasa, actions")
+    if name == "platform":
+        return [
+            sys.executable, "-m", "uvicorn", "cityplatform.api.app:create_app", "--factory",
+            "--host", LOOPBACK, "--port", str(config.platform_port), "--no-access-log",
+        ]  # fmt: skip
+    raise ValueError(f"unknown service {name!r}; known: {', '.join(SERVICES)}")
 
 
-def serve(name: str, model: Path | None = None) -> NoReturn:
+def serve(name: str, model: Path | None = None, port: int | None = None) -> NoReturn:
     """Replace this process with the service, so signals reach it directly."""
+    if port is not None:
+        os.environ[f"{name.upper()}_PORT"] = str(port)
     config = config_from_env()
     command = service_command(name, config, model)
     env = {**os.environ, **config.environment()}
@@ -128,7 +148,11 @@ def run() -> NoReturn:
     config = config_from_env()
     busy = [
         f"{var}={port}"
-        for var, port in (("RASA_PORT", config.rasa_port), ("ACTIONS_PORT", config.actions_port))
+        for var, port in (
+            ("RASA_PORT", config.rasa_port),
+            ("ACTIONS_PORT", config.actions_port),
+            ("PLATFORM_PORT", config.platform_port),
+        )
         if not port_is_free(port)
     ]
     if busy:
@@ -143,6 +167,8 @@ def run() -> NoReturn:
         f"  Rasa REST channel  {config.rasa_url}/webhooks/rest/webhook\n"
         f"  Rasa HTTP API      {config.rasa_url}  (token: var/rasa-auth-token or $RASA_AUTH_TOKEN)\n"
         f"  Action server      {config.actions_url}/health\n"
+        f"  Platform API       {config.platform_url}/docs  (token: var/platform-api-token)\n"
+        f"  Open311            {config.platform_url}/open311/v2/services.json\n"
         f"  Model              {shown_model}\n"
         "  Talk to the bot:   .venv/bin/citysteward chat\n",
         flush=True,
@@ -171,11 +197,18 @@ def wait_until_ready(url: str, process: subprocess.Popen[bytes] | None, timeout:
 def health_url(name: str, config: StackConfig) -> str:
     if name == "rasa":
         return f"{config.rasa_url}/status?token={config.rasa_auth_token}"
+    if name == "platform":
+        return f"{config.platform_url}/healthz"
     return f"{config.actions_url}/health"
 
 
 def start_service(
-    name: str, config: StackConfig, log_path: Path, timeout: float = 180.0, model: Path | None = None
+    name: str,
+    config: StackConfig,
+    log_path: Path,
+    timeout: float = 180.0,
+    model: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start `citysteward serve NAME` with the config's environment and wait until it is ready."""
     citysteward = str(Path(sys.executable).parent / "citysteward")
@@ -184,7 +217,7 @@ def start_service(
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             [citysteward, "serve", name, *model_args],
-            env={**os.environ, **config.environment()},
+            env={**os.environ, **config.environment(), **(extra_env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=paths.REPO_ROOT,

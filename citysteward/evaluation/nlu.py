@@ -171,7 +171,9 @@ def predict_with_new_server(examples: list[Example], model: Path | None, log_nam
     config = StackConfig(
         rasa_port=free_port(),
         actions_port=free_port(),
+        platform_port=free_port(),
         rasa_auth_token="eval",
+        platform_api_token="eval",
         rasa_tracker_db=paths.VAR_DIR / "eval-tracker.db",
     )
     print(f"starting a Rasa server on {config.rasa_url} …", flush=True)

@@ -1,4 +1,4 @@
-"""A real Rasa server and a real action server, started on free ports for the whole module."""
+"""A real Rasa server, action server and platform, started on free ports for the whole session."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ def stack_config(tmp_path_factory: pytest.TempPathFactory) -> StackConfig:
     return StackConfig(
         rasa_port=free_port(),
         actions_port=free_port(),
+        platform_port=free_port(),
         rasa_auth_token="integration-token",
+        platform_api_token="integration-platform-token",
         rasa_tracker_db=tmp_path_factory.mktemp("rasa") / "tracker.db",
     )
 
@@ -30,8 +32,32 @@ def log_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def action_server(stack_config: StackConfig, log_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
-    process = start_service("actions", stack_config, log_dir / "actions.log")
+def service_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Where this session's platform database, photos and the actions' pending queue live."""
+    root = tmp_path_factory.mktemp("stack")
+    return {
+        "DATABASE_URL": f"sqlite:///{root / 'platform.sqlite3'}",
+        "MEDIA_DIR": str(root / "media"),
+        "ACTIONS_QUEUE_PATH": str(root / "pending-reports.sqlite3"),
+        # Retry queued reports quickly, so the outage test does not wait half a minute.
+        "ACTIONS_RETRY_SECONDS": "1",
+    }
+
+
+@pytest.fixture(scope="session")
+def platform_server(
+    stack_config: StackConfig, service_env: dict[str, str], log_dir: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    process = start_service("platform", stack_config, log_dir / "platform.log", 60, extra_env=service_env)
+    yield process
+    stop_service(process)
+
+
+@pytest.fixture(scope="session")
+def action_server(
+    stack_config: StackConfig, service_env: dict[str, str], log_dir: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    process = start_service("actions", stack_config, log_dir / "actions.log", extra_env=service_env)
     yield process
     stop_service(process)
 

@@ -1,0 +1,61 @@
+"""Placing a point or an address in the city."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from cityplatform.api.dependencies import Platform, platform_of, require_token
+from cityplatform.errors import Invalid, NotFound
+from cityplatform.geo import grid_cell
+
+router = APIRouter(prefix="/api/v1/geo", dependencies=[Depends(require_token)], tags=["geography"])
+PlatformDep = Annotated[Platform, Depends(platform_of)]
+
+
+def outside(platform: Platform) -> Invalid:
+    return Invalid(
+        "outside_city",
+        f"这个位置不在{platform.city.name}市区的受理范围内，请确认位置，或拨打当地 12345 热线反映。",
+    )
+
+
+@router.get("/locate", summary="District, street, community, grid cell and unit of a WGS-84 point")
+def locate(
+    platform: PlatformDep,
+    latitude: Annotated[float, Query(ge=-90, le=90)],
+    longitude: Annotated[float, Query(ge=-180, le=180)],
+) -> dict[str, Any]:
+    area = platform.city.locate(latitude, longitude)
+    if area is None:
+        raise outside(platform)
+    return {
+        "district": area.district,
+        "street": area.street,
+        "community": area.community,
+        "grid_cell": grid_cell(latitude, longitude),
+        "unit": {"code": area.unit_code, "name": area.unit_name},
+    }
+
+
+@router.get("/resolve", summary="Place address text with the gazetteer")
+def resolve(platform: PlatformDep, q: Annotated[str, Query(min_length=1, max_length=300)]) -> dict[str, Any]:
+    place = platform.city.resolve(q)
+    if place is None:
+        raise NotFound(
+            "unknown_place",
+            "没能找到这个位置，请发送定位，或者说一个更具体的地名，比如“五邑路东湖公园门口”。",
+        )
+    area = platform.city.locate(place.latitude, place.longitude)
+    if area is None:
+        raise outside(platform)
+    return {
+        "name": place.name,
+        "kind": place.kind,
+        "latitude": place.latitude,
+        "longitude": place.longitude,
+        "district": area.district,
+        "street": area.street,
+        "community": area.community,
+    }

@@ -1,0 +1,57 @@
+"""Platform settings from the environment (pydantic-settings); embedded defaults under var/."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from citysteward import paths
+
+
+def token_file() -> Path:
+    """Where the internal API token is kept when $PLATFORM_API_TOKEN is not set."""
+    return paths.VAR_DIR / "platform-api-token"
+
+
+def token_from_file() -> str:
+    """A random token kept in var/ (mode 600), shared by make run with the actions and gateway."""
+    path = token_file()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+class PlatformSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str = Field(default_factory=lambda: f"sqlite:///{paths.VAR_DIR / 'platform.sqlite3'}")
+    media_dir: Path = Field(default_factory=lambda: paths.VAR_DIR / "media")
+    platform_api_token: str = ""
+    # Comma-separated keys accepted for Open311 POST requests.
+    open311_api_keys: str = ""
+    # The city: its geography (knowledge/geo/<city>.geojson) and the prefix of case codes.
+    city: str = "jiangmen"
+    case_code_prefix: str = "JM"
+    timezone: str = "Asia/Shanghai"
+    duplicate_radius_m: float = 50.0
+    max_photo_bytes: int = 10 * 1024 * 1024
+    # Embedded default: bring the schema up to date at start-up. Production runs
+    # `citysteward platform migrate` from the deploy step and sets this to false.
+    auto_migrate: bool = True
+
+    def api_token(self) -> str:
+        return self.platform_api_token or token_from_file()
+
+    def open311_keys(self) -> frozenset[str]:
+        return frozenset(key.strip() for key in self.open311_api_keys.split(",") if key.strip())
+
+
+@lru_cache(maxsize=1)
+def settings_from_env() -> PlatformSettings:
+    return PlatformSettings()

@@ -1,0 +1,1 @@
+"""`make bench`: speed figures, printed (never asserted in CI)."""
