@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Response
 
 from cityplatform.api.dependencies import case_context, require_token
-from cityplatform.api.schemas import AssignIn, CaseIn, RatingIn, TransitionIn
+from cityplatform.api.schemas import AssignIn, CaseIn, PhotosIn, RatingIn, TransitionIn
 from cityplatform.cases import handling, intake, queries, stats
 from cityplatform.cases.context import CaseContext
 from cityplatform.cases.views import case_view
@@ -108,6 +108,13 @@ def transition(ctx: Context, code: str, body: TransitionIn) -> dict[str, Any]:
         photo_ids=body.photo_ids,
     )
     return view(ctx, handling.transition(ctx, code, request))
+
+
+@router.post(
+    "/cases/{code}/photos", summary="Add photos to an open case (resident with channel+user_id, or staff)"
+)
+def add_photos(ctx: Context, code: str, body: PhotosIn) -> dict[str, Any]:
+    return view(ctx, handling.add_photos(ctx, code, body.photo_ids, body.channel, body.user_id))
 
 
 @router.post("/cases/{code}/assign", summary="Change the responsible unit (staff)")

@@ -46,3 +46,9 @@ class RatingIn(BaseModel):
     user_id: str = Field(min_length=1, max_length=100)
     rating: Literal["satisfied", "basically_satisfied", "dissatisfied"]
     comment: str | None = Field(default=None, max_length=1000)
+
+
+class PhotosIn(BaseModel):
+    photo_ids: list[str] = Field(min_length=1, max_length=9)
+    channel: str | None = Field(default=None, max_length=20)
+    user_id: str | None = Field(default=None, max_length=100)

@@ -136,3 +136,31 @@ def rate(ctx: CaseContext, code: str, channel: str, user_id: str, rating: str, c
         )
     ctx.session.commit()
     return case
+
+
+def add_photos(
+    ctx: CaseContext, code: str, photo_ids: list[str], channel: str | None, user_id: str | None
+) -> Case:
+    """A resident (reporter or follower) or staff adds photos to a case after it was opened."""
+    if not photo_ids:
+        raise Invalid("missing_photo", "请至少附上一张照片（photo_ids）。")
+    case = get_case(ctx, code, for_update=True)
+    actor = "staff"
+    if channel and user_id:
+        resident = ctx.find_resident(channel, user_id)
+        if resident is None or not is_follower(ctx, case, resident):
+            raise Forbidden("not_yours", "只有反映人或关注这个案件的居民才能补充照片。")
+        actor = f"resident:{channel}:{user_id}"
+    photos = _unattached_photos(ctx, photo_ids)
+    now = ctx.now()
+    event = CaseEvent(
+        at=now, actor=actor, from_status=case.status, to_status=case.status, note=f"补充照片 {len(photos)} 张"
+    )
+    case.events.append(event)
+    ctx.session.flush()
+    for photo in photos:
+        photo.case_id, photo.event_id, photo.stage = case.id, event.id, "before"
+    case.updated_at = now
+    ctx.session.commit()
+    ctx.session.refresh(case)
+    return case

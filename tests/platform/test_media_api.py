@@ -36,3 +36,18 @@ def test_a_photo_belongs_to_one_case(api: Api) -> None:
     api.report(photo_ids=[photo])
     again = api.report(expected=422, photo_ids=[photo], category="noise")
     assert again["detail"]["code"] == "photo_in_use"
+
+
+def test_the_reporter_adds_a_photo_later_and_strangers_cannot(api: Api) -> None:
+    code = api.report()["case"]["code"]
+    photo = api.upload().json()["id"]
+    stranger = api.post(
+        f"/api/v1/cases/{code}/photos", {"photo_ids": [photo], "channel": "telegram", "user_id": "9"}
+    )
+    assert stranger.status_code == 403
+    added = api.post(
+        f"/api/v1/cases/{code}/photos", {"photo_ids": [photo], "channel": "telegram", "user_id": "1001"}
+    )
+    assert added.status_code == 200
+    assert [p["id"] for p in added.json()["photos"]] == [photo]
+    assert added.json()["history"][-1]["note"] == "补充照片 1 张"
