@@ -44,13 +44,30 @@ def service_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     }
 
 
+class PlatformProcess:
+    """The session's platform; the outage test stops it and starts it again (same port, same database)."""
+
+    def __init__(self, config: StackConfig, env: dict[str, str], log: Path) -> None:
+        self.config, self.env, self.log = config, env, log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = start_service("platform", self.config, self.log, 60, extra_env=self.env)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_service(self.process)
+            self.process = None
+
+
 @pytest.fixture(scope="session")
-def platform_server(
+def platform(
     stack_config: StackConfig, service_env: dict[str, str], log_dir: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    process = start_service("platform", stack_config, log_dir / "platform.log", 60, extra_env=service_env)
-    yield process
-    stop_service(process)
+) -> Iterator[PlatformProcess]:
+    handle = PlatformProcess(stack_config, service_env, log_dir / "platform.log")
+    handle.start()
+    yield handle
+    handle.stop()
 
 
 @pytest.fixture(scope="session")
