@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,21 +9,12 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from citysteward import paths
+from citysteward.tokens import token_kept_in
 
 
 def token_file() -> Path:
     """Where the internal API token is kept when $PLATFORM_API_TOKEN is not set."""
     return paths.VAR_DIR / "platform-api-token"
-
-
-def token_from_file() -> str:
-    """A random token kept in var/ (mode 600), shared by make run with the actions and gateway."""
-    path = token_file()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
 
 
 class PlatformSettings(BaseSettings):
@@ -46,7 +36,7 @@ class PlatformSettings(BaseSettings):
     auto_migrate: bool = True
 
     def api_token(self) -> str:
-        return self.platform_api_token or token_from_file()
+        return self.platform_api_token or token_kept_in(token_file())
 
     def open311_keys(self) -> frozenset[str]:
         return frozenset(key.strip() for key in self.open311_api_keys.split(",") if key.strip())

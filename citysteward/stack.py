@@ -8,7 +8,6 @@ tests and `make eval` start the same services on free ports through `start_servi
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import socket
 import subprocess
@@ -20,9 +19,10 @@ from typing import NoReturn
 
 import httpx
 
-from cityplatform.settings import token_from_file as platform_token_from_file
+from cityplatform.settings import token_file as platform_token_file
 from citysteward import paths
 from citysteward.nlu.model import ensure_model
+from citysteward.tokens import token_kept_in
 
 LOOPBACK = "127.0.0.1"
 SERVICES = ("rasa", "actions", "platform")
@@ -73,24 +73,14 @@ def token_file() -> Path:
     return paths.VAR_DIR / "rasa-auth-token"
 
 
-def _token_from_file() -> str:
-    """A random token kept in var/, so the HTTP API is never open without one."""
-    path = token_file()
-    if not path.exists():
-        paths.VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
-
-
 def config_from_env(environ: dict[str, str] | None = None) -> StackConfig:
     env = os.environ if environ is None else environ
     return StackConfig(
         rasa_port=int(env.get("RASA_PORT", "5005")),
         actions_port=int(env.get("ACTIONS_PORT", "5055")),
         platform_port=int(env.get("PLATFORM_PORT", "8000")),
-        rasa_auth_token=env.get("RASA_AUTH_TOKEN") or _token_from_file(),
-        platform_api_token=env.get("PLATFORM_API_TOKEN") or platform_token_from_file(),
+        rasa_auth_token=env.get("RASA_AUTH_TOKEN") or token_kept_in(token_file()),
+        platform_api_token=env.get("PLATFORM_API_TOKEN") or token_kept_in(platform_token_file()),
         rasa_tracker_db=Path(env.get("RASA_TRACKER_DB", paths.VAR_DIR / "rasa-tracker.db")),
     )
 
