@@ -116,6 +116,8 @@ def rate(ctx: CaseContext, code: str, channel: str, user_id: str, rating: str, c
     resident = ctx.find_resident(channel, user_id)
     if resident is None or not is_follower(ctx, case, resident):
         raise Forbidden("not_yours", "只有反映人或关注这个案件的居民才能评价。")
+    if case.status == Status.RATED.value:
+        raise Conflict("already_rated", "这个案件已经评价过了，感谢您的反馈！")
     if case.status != Status.CLOSED.value:
         raise Conflict("not_closed", "案件办结后才能评价，办结时我们会通知您。")
     actor = f"resident:{channel}:{user_id}"

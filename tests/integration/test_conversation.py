@@ -43,7 +43,7 @@ async def test_a_complaint_is_acknowledged_with_its_category_by_the_action_serve
     await relay.send(who, "您好")
     replies = await relay.send(who, "五邑路128号门口好多流动摊贩摆摊卖水果，人行道都走不了")
     said = texts(replies)
-    # utter_report_received is only sent by action_acknowledge_report on the action server
+    # utter_report_received comes from the action server (validate_report_form), so this proves it ran
     assert "您反映的是「占道经营」" in said
     assert "执法队员" in said  # the category's retrieval response
     replies = await relay.send(who, "好的谢谢")

@@ -127,3 +127,13 @@ def test_statistics(api: Api) -> None:
     assert stats["on_time_rate"] == 0.5
     assert stats["mean_hours_per_stage"]["filed"] > 0
     assert stats["by_status"] == {"closed": 2, "reported": 1}
+
+
+def test_a_rated_case_cannot_be_rated_twice(api: Api) -> None:
+    code = api.report()["case"]["code"]
+    close_case(api, code)
+    rating = {"channel": "telegram", "user_id": "1001", "rating": "basically_satisfied"}
+    assert api.post(f"/api/v1/cases/{code}/rating", rating).status_code == 200
+    again = api.post(f"/api/v1/cases/{code}/rating", rating)
+    assert again.status_code == 409
+    assert again.json()["detail"]["code"] == "already_rated"
