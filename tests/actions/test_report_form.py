@@ -8,11 +8,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.report_form import (
     ASKED_SLOTS,
-    ActionAskReportConfirmed,
     ValidateReportForm,
     answered_just_now,
     says_more_than_a_category,
 )
+from actions.report_submission import ActionAskReportConfirmed
 from tests.actions.conftest import RunningPlatform, TrackerFactory, entity, selector, user_event
 
 FORM = ValidateReportForm()

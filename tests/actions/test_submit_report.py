@@ -8,7 +8,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.pending_reports import PendingReports, drain
 from actions.platform_client import PlatformClient
-from actions.report_form import REPORT_SLOTS, ActionSubmitReport, report_of
+from actions.report_form import REPORT_SLOTS
+from actions.report_submission import ActionSubmitReport, report_of
 from tests.actions.conftest import RunningPlatform, TrackerFactory, spot
 
 CLEARED = [SlotSet(slot, None) for slot in REPORT_SLOTS]
