@@ -7,18 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from cityplatform.api.dependencies import Platform, platform_of, require_token
-from cityplatform.errors import Invalid, NotFound
+from cityplatform.cases.intake import outside_city, unknown_place
+from cityplatform.errors import NotFound
 from cityplatform.geo import grid_cell
 
 router = APIRouter(prefix="/api/v1/geo", dependencies=[Depends(require_token)], tags=["geography"])
 PlatformDep = Annotated[Platform, Depends(platform_of)]
-
-
-def outside(platform: Platform) -> Invalid:
-    return Invalid(
-        "outside_city",
-        f"这个位置不在{platform.city.name}市区的受理范围内，请确认位置，或拨打当地 12345 热线反映。",
-    )
 
 
 @router.get("/locate", summary="District, street, community, grid cell and unit of a WGS-84 point")
@@ -29,7 +23,7 @@ def locate(
 ) -> dict[str, Any]:
     area = platform.city.locate(latitude, longitude)
     if area is None:
-        raise outside(platform)
+        raise outside_city(platform.city)
     return {
         "district": area.district,
         "street": area.street,
@@ -43,13 +37,11 @@ def locate(
 def resolve(platform: PlatformDep, q: Annotated[str, Query(min_length=1, max_length=300)]) -> dict[str, Any]:
     place = platform.city.resolve(q)
     if place is None:
-        raise NotFound(
-            "unknown_place",
-            "没能找到这个位置，请发送定位，或者说一个更具体的地名，比如“五邑路东湖公园门口”。",
-        )
+        error = unknown_place()
+        raise NotFound(error.code, error.message)
     area = platform.city.locate(place.latitude, place.longitude)
     if area is None:
-        raise outside(platform)
+        raise outside_city(platform.city)
     return {
         "name": place.name,
         "kind": place.kind,

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from cityplatform.cases.context import CaseContext
-from cityplatform.cases.intake import _unattached_photos
+from cityplatform.cases.intake import unattached_photos
 from cityplatform.cases.queries import get_case, is_follower
 from cityplatform.cases.workflow import (
     IllegalTransition,
@@ -49,7 +49,7 @@ def apply_transition(ctx: CaseContext, case: Case, request: TransitionRequest) -
     except (MissingRequirement, UnknownAction) as error:
         raise Invalid("missing_requirement", str(error)) from error
     now = ctx.now()
-    photos = _unattached_photos(ctx, request.photo_ids)
+    photos = unattached_photos(ctx, request.photo_ids)
     if request.unit:
         case.unit = find_unit(ctx, request.unit)
     if target is Status.HANDLED:
@@ -153,7 +153,7 @@ def add_photos(
         if resident is None or not is_follower(ctx, case, resident):
             raise Forbidden("not_yours", "只有反映人或关注这个案件的居民才能补充照片。")
         actor = f"resident:{channel}:{user_id}"
-    photos = _unattached_photos(ctx, photo_ids)
+    photos = unattached_photos(ctx, photo_ids)
     now = ctx.now()
     event = CaseEvent(
         at=now, actor=actor, from_status=case.status, to_status=case.status, note=f"补充照片 {len(photos)} 张"

@@ -24,7 +24,7 @@ from cityplatform.db.models import (
 )
 from cityplatform.deadlines import deadlines_for
 from cityplatform.errors import Invalid
-from cityplatform.geo import Area, distance_m, grid_cell, wgs84_to_gcj02
+from cityplatform.geo import Area, CityMap, distance_m, grid_cell, wgs84_to_gcj02
 from knowledge.taxonomy import urgency
 
 MAX_DESCRIPTION = 2000
@@ -117,7 +117,7 @@ def _create(ctx: CaseContext, new: NewCase) -> CreateOutcome:
     if len(description) > MAX_DESCRIPTION:
         raise Invalid("description_too_long", f"描述请控制在 {MAX_DESCRIPTION} 字以内。")
     latitude, longitude, area = _place(ctx, new)
-    photos = _unattached_photos(ctx, new.photo_ids)
+    photos = unattached_photos(ctx, new.photo_ids)
     reporter = upsert_resident(ctx, new.reporter) if new.reporter else None
 
     existing = find_duplicate(ctx, new.category, latitude, longitude)
@@ -194,23 +194,31 @@ def _place(ctx: CaseContext, new: NewCase) -> tuple[float, float, Area]:
     elif new.address and new.address.strip():
         place = ctx.city.resolve(new.address)
         if place is None:
-            raise Invalid(
-                "unknown_place",
-                "没能找到这个位置，请发送定位，或者说一个更具体的地名，比如“五邑路东湖公园门口”。",
-            )
+            raise unknown_place()
         latitude, longitude = place.latitude, place.longitude
     else:
         raise Invalid("missing_location", "请提供问题所在的位置：发送定位，或者告诉我们具体地址。")
     area = ctx.city.locate(latitude, longitude)
     if area is None:
-        raise Invalid(
-            "outside_city",
-            f"这个位置不在{ctx.city.name}市区的受理范围内，请确认位置，或拨打当地 12345 热线反映。",
-        )
+        raise outside_city(ctx.city)
     return latitude, longitude, area
 
 
-def _unattached_photos(ctx: CaseContext, photo_ids: list[str]) -> list[Media]:
+def unknown_place() -> Invalid:
+    return Invalid(
+        "unknown_place",
+        "没能找到这个位置，请发送定位，或者说一个更具体的地名，比如“五邑路东湖公园门口”。",
+    )
+
+
+def outside_city(city: CityMap) -> Invalid:
+    return Invalid(
+        "outside_city",
+        f"这个位置不在{city.name}市区的受理范围内，请确认位置，或拨打当地 12345 热线反映。",
+    )
+
+
+def unattached_photos(ctx: CaseContext, photo_ids: list[str]) -> list[Media]:
     photos: list[Media] = []
     for media_id in dict.fromkeys(photo_ids):
         media = ctx.session.get(Media, media_id)
