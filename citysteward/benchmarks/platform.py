@@ -6,7 +6,6 @@ HTTP, validation, geography, deadlines and the database round trips.
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import tempfile
@@ -136,8 +135,8 @@ def main(database_url: str | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="citysteward-bench-") as scratch:
         url = database_url or f"sqlite:///{Path(scratch) / 'bench.sqlite3'}"
         config = replace(config_from_env(), platform_port=free_port())
-        os.environ.update({"DATABASE_URL": url, "MEDIA_DIR": str(Path(scratch) / "media")})
-        server = start_service("platform", config, Path(scratch) / "platform.log", timeout=60)
+        env = {"DATABASE_URL": url, "MEDIA_DIR": str(Path(scratch) / "media")}
+        server = start_service("platform", config, Path(scratch) / "platform.log", timeout=60, extra_env=env)
         headers = {"Authorization": f"Bearer {config.platform_api_token}"}
         try:
             with httpx.Client(base_url=config.platform_url, headers=headers, timeout=30) as client:
