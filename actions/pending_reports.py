@@ -5,6 +5,9 @@
   between leaves the report here; the retry files it.
 - Exactly once: every retry sends the same `Idempotency-Key`, so the platform answers a report it
   already filed with that first filing instead of opening a second case.
+- Telling the resident: a report filed by a retry is sent with `notify_reporter: true`, so the
+  platform puts a message with its case code in its outbox for the gateway to deliver; the
+  resident left the conversation with "saved, will be filed automatically".
 - Retries: a daemon thread, started when the action server imports the actions, drains the queue
   every `$ACTIONS_RETRY_SECONDS` (default 30; 0 disables it, as the tests do); each action that talks
   to the platform nudges it to drain at once (opportunistic drain). Unreachable platform or 5xx:
@@ -210,7 +213,8 @@ def drain(
     result = DrainResult()
     for item in queue.due(now):
         try:
-            filing = client.create_case(item.report, item.key)
+            # The resident was told "saved, will be filed": the platform tells them the code.
+            filing = client.create_case(item.report, item.key, notify_reporter=True)
         except PlatformUnavailable as error:
             queue.postpone(item.key, str(error), retry_seconds)
             result.unavailable = True

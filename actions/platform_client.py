@@ -105,10 +105,17 @@ class PlatformClient:
 
     # -- cases ---------------------------------------------------------------------------------
 
-    def create_case(self, report: dict[str, Any], idempotency_key: str) -> Filing:
-        """Open a case, or follow an open one nearby ("me too"). Replays answer the first filing."""
+    def create_case(
+        self, report: dict[str, Any], idempotency_key: str, *, notify_reporter: bool = False
+    ) -> Filing:
+        """Open a case, or follow an open one nearby ("me too"). Replays answer the first filing.
+
+        `notify_reporter`: the resident is no longer waiting for this answer (the report waited in
+        the queue), so the platform tells them the code through its outbox, once per case.
+        """
+        payload = {**report, "notify_reporter": True} if notify_reporter else report
         body = self._request(
-            "POST", "/api/v1/cases", json=report, headers={"Idempotency-Key": idempotency_key}
+            "POST", "/api/v1/cases", json=payload, headers={"Idempotency-Key": idempotency_key}
         )
         duplicate_of = body.get("duplicate_of")
         return Filing(

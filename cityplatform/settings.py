@@ -31,12 +31,18 @@ class PlatformSettings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     duplicate_radius_m: float = 50.0
     max_photo_bytes: int = 10 * 1024 * 1024
+    # Comma-separated channels whose residents get case updates through the outbox; other channels
+    # (`rest`: tests and curl) have no chat to deliver to.
+    notify_channels: str = "telegram,web"
     # Embedded default: bring the schema up to date at start-up. Production runs
     # `citysteward platform migrate` from the deploy step and sets this to false.
     auto_migrate: bool = True
 
     def api_token(self) -> str:
         return self.platform_api_token or token_kept_in(token_file())
+
+    def notified_channels(self) -> frozenset[str]:
+        return frozenset(name.strip() for name in self.notify_channels.split(",") if name.strip())
 
     def open311_keys(self) -> frozenset[str]:
         return frozenset(key.strip() for key in self.open311_api_keys.split(",") if key.strip())

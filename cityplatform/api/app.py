@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cityplatform.api import cases, geo, media
+from cityplatform.api import cases, geo, media, outbox, residents
 from cityplatform.api.dependencies import Platform
 from cityplatform.cases.context import Clock, utc_now
 from cityplatform.db.migrate import upgrade
@@ -64,6 +64,8 @@ def create_app(settings: PlatformSettings | None = None, clock: Clock = utc_now)
     app.include_router(cases.router)
     app.include_router(media.router)
     app.include_router(geo.router)
+    app.include_router(residents.router)
+    app.include_router(outbox.router)
     app.include_router(open311.router)
 
     @app.get("/healthz", tags=["operations"])

@@ -38,6 +38,7 @@ def create_case(
         photo_ids=body.photo_ids,
         reporter=reporter,
         source=body.source,
+        notify_reporter=body.notify_reporter,
     )
     outcome = intake.create_case(ctx, new, idempotency_key)
     if outcome.replayed or not outcome.created:

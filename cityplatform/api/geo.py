@@ -51,3 +51,11 @@ def resolve(platform: PlatformDep, q: Annotated[str, Query(min_length=1, max_len
         "street": area.street,
         "community": area.community,
     }
+
+
+@router.get("/communities", summary="The city's communities, for choosing one's own (/start)")
+def communities(platform: PlatformDep) -> list[dict[str, str]]:
+    return [
+        {"name": region.name, "street": region.street or "", "district": region.district}
+        for region in platform.city.communities()
+    ]

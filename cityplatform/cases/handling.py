@@ -19,6 +19,7 @@ from cityplatform.cases.workflow import (
 from cityplatform.db.models import Case, CaseEvent, Unit
 from cityplatform.deadlines import Urgency, deadlines_for
 from cityplatform.errors import Conflict, Forbidden, Invalid
+from cityplatform.notifications.case_updates import case_moved
 
 RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 
@@ -78,6 +79,7 @@ def apply_transition(ctx: CaseContext, case: Case, request: TransitionRequest) -
     case.status = target.value
     case.updated_at = now
     ctx.session.flush()
+    case_moved(ctx, case, event, request.reason)
     return case
 
 

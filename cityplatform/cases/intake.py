@@ -25,6 +25,7 @@ from cityplatform.db.models import (
 from cityplatform.deadlines import deadlines_for
 from cityplatform.errors import Invalid
 from cityplatform.geo import Area, CityMap, distance_m, grid_cell, wgs84_to_gcj02
+from cityplatform.notifications.case_updates import report_filed
 from knowledge.taxonomy import urgency
 
 MAX_DESCRIPTION = 2000
@@ -51,6 +52,8 @@ class NewCase:
     photo_ids: list[str] = field(default_factory=list)
     reporter: ReporterInput | None = None
     source: str = "api"
+    # Tell the reporter the code through the outbox: the report waited out an outage.
+    notify_reporter: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ def create_case(ctx: CaseContext, new: NewCase, idempotency_key: str) -> CreateO
         raise Invalid("invalid_idempotency_key", "请求缺少有效的 Idempotency-Key（1–100 个字符）。")
     previous = replay(ctx, idempotency_key)
     if previous is not None:
-        return previous
+        return _told(ctx, new, previous)
     try:
         outcome = _create(ctx, new)
         ctx.session.add(
@@ -96,6 +99,7 @@ def create_case(ctx: CaseContext, new: NewCase, idempotency_key: str) -> CreateO
                 key=idempotency_key, case_id=outcome.case.id, created=outcome.created, at=ctx.now()
             )
         )
+        _tell_reporter(ctx, new, outcome)
         ctx.session.commit()
     except IntegrityError:
         # The same key was used concurrently: the other request won; answer as it did.
@@ -103,8 +107,22 @@ def create_case(ctx: CaseContext, new: NewCase, idempotency_key: str) -> CreateO
         previous = replay(ctx, idempotency_key)
         if previous is None:
             raise
-        return previous
+        return _told(ctx, new, previous)
     return outcome
+
+
+def _tell_reporter(ctx: CaseContext, new: NewCase, outcome: CreateOutcome) -> None:
+    if new.notify_reporter and new.reporter is not None:
+        resident = ctx.find_resident(new.reporter.channel, new.reporter.user_id)
+        report_filed(ctx, outcome.case, resident, joined=not outcome.created)
+
+
+def _told(ctx: CaseContext, new: NewCase, replayed: CreateOutcome) -> CreateOutcome:
+    """A replay may come from the retry queue after a first attempt that timed out: tell once."""
+    if new.notify_reporter:
+        _tell_reporter(ctx, new, replayed)
+        ctx.session.commit()
+    return replayed
 
 
 def _create(ctx: CaseContext, new: NewCase) -> CreateOutcome:

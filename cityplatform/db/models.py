@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Float,
     ForeignKey,
@@ -14,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -45,8 +48,13 @@ class Unit(Base):
 
 
 class Resident(Base):
+    """Someone who talks to the bot. Erasure blanks the personal fields and replaces user_id."""
+
     __tablename__ = "residents"
-    __table_args__ = (UniqueConstraint("channel", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "user_id"),
+        Index("ix_residents_tips", "tips_enabled", "tips_time"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
@@ -55,7 +63,13 @@ class Resident(Base):
     name: Mapped[str | None] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(40))
     community: Mapped[str | None] = mapped_column(String(100))
+    # IETF language tag from the messaging app, e.g. zh-hans
+    language: Mapped[str | None] = mapped_column(String(35))
+    tips_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Local time of the daily sorting tip, "HH:MM" in the city's timezone
+    tips_time: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Case(Base):
@@ -182,3 +196,31 @@ class CaseCodeCounter(Base):
 
     day: Mapped[str] = mapped_column(String(8), primary_key=True)
     last: Mapped[int] = mapped_column(Integer)
+
+
+class OutboxMessage(Base):
+    """A message waiting to be sent to a chat, or a record of one that was (docs/platform-api.md)."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        Index("ix_outbox_messages_claim", "channel", "status", "not_before"),
+        Index("ix_outbox_messages_chat", "channel", "chat_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    chat_type: Mapped[str] = mapped_column(String(20))  # private | group | supergroup | web
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(String(20))  # notice | case_update | report_filed | tip | campaign
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(10))  # pending | sending | sent | failed | cancelled
+    attempts: Mapped[int] = mapped_column(Integer)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -117,6 +117,10 @@ class CityMap:
         _, _, best = min(taken, key=lambda t: (SPECIFICITY.get(t[2].kind, 9), -len(t[2].name), t[0]))
         return best
 
+    def communities(self) -> list[Region]:
+        """Every community of the city, in file order."""
+        return [r for r in self.regions if r.level == "community"]
+
     def units(self) -> list[tuple[str, str]]:
         """(unit_code, unit_name) of every street's enforcement unit, in file order."""
         return list(

@@ -3,6 +3,7 @@
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +25,13 @@ def queue(isolated_environment: Path) -> PendingReports:
 
 def down() -> PlatformClient:
     return PlatformClient(f"http://127.0.0.1:{free_port()}", "token")
+
+
+def notices(platform: RunningPlatform, code: str) -> list[dict[str, Any]]:
+    """The platform's outbox messages that tell a reporter the code of a late filing."""
+    answer = platform.call("GET", "/api/v1/outbox", params={"limit": 500})
+    assert answer.status_code == 200, answer.text
+    return [i for i in answer.json()["items"] if i["kind"] == "report_filed" and code in i["text"]]
 
 
 def test_the_queue_is_a_wal_sqlite_file_from_the_environment(
@@ -98,6 +106,15 @@ def test_platform_down_then_up_files_each_report_exactly_once(
     assert all(filing.created for _, filing in result.filed)
     assert queue.all() == []
     assert platform.case_count() == before + 2
+    # the residents left with "saved, will be filed": the platform tells each of them the code
+    for _, filing in result.filed:
+        [notice] = notices(platform, filing.case["code"])
+        assert (notice["channel"], notice["chat_id"], notice["status"]) == (
+            "telegram",
+            "queue-test",
+            "pending",
+        )
+        assert filing.case["unit"]["name"] in notice["text"]
 
     # a second drain has nothing left to file
     assert drain(queue, up, retry_seconds=0).filed == []
@@ -114,11 +131,16 @@ def test_a_crash_after_filing_is_replayed_not_filed_twice(
     first = up.create_case(body, "crash-1")
     count = platform.case_count()
 
+    assert notices(platform, first.case["code"]) == []  # a direct filing: the bot answered in the chat
     [(item, filing)] = drain(queue, up, retry_seconds=0).filed
     assert item.key == "crash-1"
     assert filing.case["code"] == first.case["code"]
     assert platform.case_count() == count
     assert queue.all() == []
+    # nobody answered the resident then: the replay tells them, once
+    assert len(notices(platform, first.case["code"])) == 1
+    up.create_case(body, "crash-1", notify_reporter=True)
+    assert len(notices(platform, first.case["code"])) == 1
 
 
 def test_a_refused_report_is_kept_as_failed_and_not_retried(

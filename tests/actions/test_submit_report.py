@@ -11,6 +11,7 @@ from actions.platform_client import PlatformClient
 from actions.report_form import REPORT_SLOTS
 from actions.report_submission import ActionSubmitReport, report_of
 from tests.actions.conftest import RunningPlatform, TrackerFactory, spot
+from tests.actions.test_pending_reports import notices
 
 CLEARED = [SlotSet(slot, None) for slot in REPORT_SLOTS]
 
@@ -76,6 +77,7 @@ async def test_a_confirmed_report_is_filed_with_its_code_unit_and_deadline(
     case = platform_up.call("GET", f"/api/v1/cases/{message['code']}").json()
     assert case["photos"] == [{"id": photo, "stage": "before"}]
     assert PendingReports.from_environment().all() == []  # write-ahead entry removed
+    assert notices(platform_up, message["code"]) == []  # answered here, not again through the outbox
 
 
 async def test_the_same_problem_nearby_joins_the_open_case(
@@ -118,6 +120,8 @@ async def test_platform_down_the_report_waits_in_the_queue_and_is_filed_once(
     assert filing.case["description"] == "五邑路有个井盖不见了，晚上很危险"
     assert drain(queue, up).filed == []
     assert platform.case_count() == before + 1
+    [notice] = notices(platform, filing.case["code"])  # the code reaches the resident's chat
+    assert (notice["channel"], notice["chat_id"]) == ("telegram", "777")
 
 
 async def test_a_repeated_confirmation_files_the_same_case(

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cityplatform.api.app import create_app
+from cityplatform.api.dependencies import Platform
 from cityplatform.geo import load_city
 from cityplatform.settings import PlatformSettings
 from tests.platform.databases import fresh_postgres_database, postgres_bin, postgres_cluster
@@ -77,6 +78,18 @@ class Api:
 
     def post(self, path: str, body: dict[str, Any] | None = None, **headers: str) -> Any:
         return self.client.post(path, json=body, headers={**self.headers, **headers})
+
+    def put(self, path: str, body: dict[str, Any]) -> Any:
+        return self.client.put(path, json=body, headers=self.headers)
+
+    def delete(self, path: str) -> Any:
+        return self.client.delete(path, headers=self.headers)
+
+    @property
+    def platform(self) -> Platform:
+        """The app's own objects, to look into the database behind the API."""
+        platform: Platform = self.client.app.state.platform  # type: ignore[attr-defined]
+        return platform
 
     def report(self, expected: int = 201, key: str | None = None, **body: Any) -> dict[str, Any]:
         """POST a case; body fields override a garbage report by resident 1001 at 东湖公园."""
