@@ -1,0 +1,1 @@
+"""Gateway tests: our fake Telegram Bot API server and its own tests."""
