@@ -21,7 +21,7 @@ help:
 	@echo "make run    set up what is missing, train if the data changed, start the whole stack"
 	@echo "make test   set up what is missing, then ruff, mypy, rasa data validate, pytest, story tests"
 	@echo "make eval   NLU figures on the held-out split (tests/nlu_heldout) against a running Rasa server"
-	@echo "make bench  speed figures: platform create-case latency, filtering 100,000 cases"
+	@echo "make bench  speed figures: platform create-case latency and filtering; gateway turn latency and messages/s"
 	@echo "make lock   recompile requirements/*.txt from requirements/*.in"
 	@echo "make knowledge  regenerate knowledge/jieba/ and nlu/lookups/ from knowledge/"
 
@@ -63,7 +63,7 @@ lint: $(APP_STAMP)
 
 typecheck: setup
 	@echo "==> [typecheck] mypy (app venv code, then Rasa venv code)"
-	@$(VENV)/bin/mypy citysteward cityplatform bot knowledge tests/unit tests/platform tests/integration
+	@$(VENV)/bin/mypy citysteward cityplatform bot knowledge tests/unit tests/platform tests/gateway tests/integration
 	@$(VENV)/bin/mypy --python-executable $(RASA_VENV)/bin/python actions tests/actions tests/nlu
 
 validate: $(RASA_STAMP)
@@ -71,8 +71,8 @@ validate: $(RASA_STAMP)
 	@$(RASA) data validate $(RASA_DATA) --fail-on-warnings --quiet
 
 unit: $(APP_STAMP)
-	@echo "==> [pytest] app venv: unit, platform (SQLite and PostgreSQL) and integration tests"
-	@$(VENV)/bin/pytest tests/unit tests/platform tests/integration
+	@echo "==> [pytest] app venv: unit, platform (SQLite and PostgreSQL), gateway and integration tests"
+	@export CHROMIUM=$$(scripts/find-chromium); $(VENV)/bin/pytest tests/unit tests/platform tests/gateway tests/integration
 
 rasa-tests: $(RASA_STAMP)
 	@echo "==> [pytest] Rasa venv: action tests and NLU checks"
@@ -88,8 +88,9 @@ test: lint typecheck validate train rasa-tests unit stories
 eval: train
 	@$(VENV)/bin/citysteward eval nlu
 
-bench: $(APP_STAMP)
+bench: train
 	@$(VENV)/bin/citysteward bench platform
+	@$(VENV)/bin/citysteward bench gateway
 
 knowledge: $(APP_STAMP)
 	@$(VENV)/bin/citysteward knowledge build

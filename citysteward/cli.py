@@ -15,9 +15,9 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("run", help="start the whole stack (what `make run` calls)")
     serve = commands.add_parser("serve", help="run one service in the foreground (used by the Procfile)")
-    serve.add_argument("service", choices=["rasa", "actions", "platform"])
+    serve.add_argument("service", choices=["rasa", "actions", "platform", "gateway"])
     serve.add_argument("--model", type=Path, help="model file for rasa (default: newest in models/)")
-    serve.add_argument("--port", type=int, help="port (default: $RASA_PORT, $ACTIONS_PORT or $PLATFORM_PORT)")
+    serve.add_argument("--port", type=int, help="port (default: $<SERVICE>_PORT, e.g. $GATEWAY_PORT)")
 
     platform = commands.add_parser("platform", help="the case platform").add_subparsers(
         dest="platform_command", required=True
@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     bench_platform = bench.add_parser("platform", help="create-case latency and filtering 100,000 cases")
     bench_platform.add_argument(
         "--database-url", help="benchmark this database (default: a fresh SQLite file)"
+    )
+    bench.add_parser(
+        "gateway", help="turn latency with 1 and 100 concurrent Telegram chats, sustained messages/s"
     )
 
     knowledge = commands.add_parser("knowledge", help="maintain the knowledge data").add_subparsers(
@@ -88,9 +91,14 @@ def main(argv: list[str] | None = None) -> None:
         except NluError as error:
             sys.exit(str(error))
     elif args.command == "bench":
-        from citysteward.benchmarks.platform import main as bench_main
+        if args.bench_command == "gateway":
+            from citysteward.benchmarks.gateway import main as bench_gateway
 
-        bench_main(args.database_url)
+            bench_gateway()
+        else:
+            from citysteward.benchmarks.platform import main as bench_main
+
+            bench_main(args.database_url)
     elif args.command == "eval":
         if args.eval_command == "nlu":
             from citysteward.evaluation.nlu import main as eval_main

@@ -25,7 +25,7 @@ from citysteward.nlu.model import ensure_model
 from citysteward.tokens import token_kept_in
 
 LOOPBACK = "127.0.0.1"
-SERVICES = ("rasa", "actions", "platform")
+SERVICES = ("rasa", "actions", "platform", "gateway")
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class StackConfig:
     rasa_auth_token: str
     platform_api_token: str
     rasa_tracker_db: Path
+    # The gateway (Telegram adapter, web chat, /health); tests give it a free port like the others.
+    gateway_port: int = 8080
 
     @property
     def rasa_url(self) -> str:
@@ -49,12 +51,17 @@ class StackConfig:
     def platform_url(self) -> str:
         return f"http://{LOOPBACK}:{self.platform_port}"
 
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.gateway_port}"
+
     def environment(self) -> dict[str, str]:
         """The variables every process of the stack (and endpoints.yml) reads."""
         return {
             "RASA_PORT": str(self.rasa_port),
             "ACTIONS_PORT": str(self.actions_port),
             "PLATFORM_PORT": str(self.platform_port),
+            "GATEWAY_PORT": str(self.gateway_port),
             "RASA_AUTH_TOKEN": self.rasa_auth_token,
             "PLATFORM_URL": self.platform_url,
             "PLATFORM_API_TOKEN": self.platform_api_token,
@@ -82,6 +89,7 @@ def config_from_env(environ: dict[str, str] | None = None) -> StackConfig:
         rasa_auth_token=env.get("RASA_AUTH_TOKEN") or token_kept_in(token_file()),
         platform_api_token=env.get("PLATFORM_API_TOKEN") or token_kept_in(platform_token_file()),
         rasa_tracker_db=Path(env.get("RASA_TRACKER_DB", paths.VAR_DIR / "rasa-tracker.db")),
+        gateway_port=int(env.get("GATEWAY_PORT", "8080")),
     )
 
 
@@ -102,6 +110,8 @@ def service_command(name: str, config: StackConfig, model: Path | None = None) -
             sys.executable, "-m", "uvicorn", "cityplatform.api.app:create_app", "--factory",
             "--host", LOOPBACK, "--port", str(config.platform_port), "--no-access-log",
         ]  # fmt: skip
+    if name == "gateway":
+        return [sys.executable, "-m", "bot.service"]
     raise ValueError(f"unknown service {name!r}; known: {', '.join(SERVICES)}")
 
 
@@ -142,6 +152,7 @@ def run() -> NoReturn:
             ("RASA_PORT", config.rasa_port),
             ("ACTIONS_PORT", config.actions_port),
             ("PLATFORM_PORT", config.platform_port),
+            ("GATEWAY_PORT", config.gateway_port),
         )
         if not port_is_free(port)
     ]
@@ -160,13 +171,23 @@ def run() -> NoReturn:
         f"  Platform API       {config.platform_url}/docs  (token: var/platform-api-token)\n"
         f"  Open311            {config.platform_url}/open311/v2/services.json\n"
         f"  Model              {shown_model}\n"
-        "  Talk to the bot:   .venv/bin/citysteward chat\n",
+        f"  {talk_to_the_bot(config)}\n",
         flush=True,
     )
     honcho = shutil.which("honcho", path=str(Path(sys.executable).parent)) or "honcho"
     env = {**os.environ, **config.environment()}
     os.chdir(paths.REPO_ROOT)
     os.execvpe(honcho, [honcho, "--procfile", "Procfile", "start"], env)
+
+
+def talk_to_the_bot(config: StackConfig) -> str:
+    if os.environ.get("TELEGRAM_BOT_TOKEN"):
+        mode = "webhook" if os.environ.get("TELEGRAM_WEBHOOK_URL") else "long polling"
+        return f"Telegram bot       on ({mode}); gateway health {config.gateway_url}/health"
+    return (
+        f"Web chat           {config.gateway_url}/  (open it in a browser; "
+        "or .venv/bin/citysteward chat in a terminal)"
+    )
 
 
 def wait_until_ready(url: str, process: subprocess.Popen[bytes] | None, timeout: float) -> None:
@@ -189,6 +210,8 @@ def health_url(name: str, config: StackConfig) -> str:
         return f"{config.rasa_url}/status?token={config.rasa_auth_token}"
     if name == "platform":
         return f"{config.platform_url}/healthz"
+    if name == "gateway":
+        return f"{config.gateway_url}/health"
     return f"{config.actions_url}/health"
 
 

@@ -41,7 +41,14 @@ def test_rasa_binds_loopback_with_the_api_token(var_dir: Path, monkeypatch: pyte
 
 def test_unknown_service_is_refused(var_dir: Path) -> None:
     with pytest.raises(ValueError, match="unknown service"):
-        stack.service_command("gateway", stack.config_from_env({"RASA_AUTH_TOKEN": "t"}))
+        stack.service_command("scheduler", stack.config_from_env({"RASA_AUTH_TOKEN": "t"}))
+
+
+def test_the_gateway_gets_its_port_and_a_health_url(var_dir: Path) -> None:
+    config = stack.config_from_env({"RASA_AUTH_TOKEN": "t", "GATEWAY_PORT": "18080"})
+    assert stack.service_command("gateway", config)[-2:] == ["-m", "bot.service"]
+    assert config.environment()["GATEWAY_PORT"] == "18080"
+    assert stack.health_url("gateway", config) == "http://127.0.0.1:18080/health"
 
 
 def test_port_probe_sees_a_bound_port() -> None:
