@@ -8,12 +8,13 @@ secret token (PTB answers 403 otherwise).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, cast
 from urllib.parse import urlsplit
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CallbackContext, ExtBot
 
 from bot.gateway import Gateway
@@ -77,9 +78,22 @@ def telegram_channel(application: TelegramApp) -> Channel:
     return adapter_of(application).channel
 
 
+async def initialize(application: TelegramApp, first_wait: float = 2.0, longest_wait: float = 60.0) -> None:
+    """getMe, retried while Telegram cannot be reached (a wrong token still fails at once)."""
+    wait = first_wait
+    while True:
+        try:
+            await application.initialize()
+            return
+        except NetworkError as error:
+            log.warning("Telegram Bot API not reachable (%r); trying again in %.0f s", error, wait)
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, longest_wait)
+
+
 async def start_telegram(application: TelegramApp, settings: GatewaySettings) -> None:
     """getMe, setMyCommands, then long polling or the webhook."""
-    await application.initialize()
+    await initialize(application)
     try:
         await set_commands(application.bot)
     except TelegramError as error:
