@@ -90,11 +90,20 @@ async def serve_gateway(settings: GatewaySettings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, lambda: setattr(server, "should_exit", True))
 
+    def telegram_started(task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("the Telegram adapter could not start, stopping: %r", error)
+            server.should_exit = True
+
+    # Telegram starts beside the HTTP server, so /health and the web chat are up (and Ctrl-C works)
+    # while getMe is still being retried.
+    telegram_start: asyncio.Task[None] | None = None
     await gateway.start()
     try:
-        if application is not None:
-            await start_telegram(application, settings)
         await outbox.start()
+        if application is not None:
+            telegram_start = asyncio.create_task(start_telegram(application, settings), name="telegram")
+            telegram_start.add_done_callback(telegram_started)
         log.info(
             "gateway ready on http://%s:%s (web chat %s, Telegram %s)",
             settings.gateway_host,
@@ -105,12 +114,18 @@ async def serve_gateway(settings: GatewaySettings) -> None:
         await server.serve()
     finally:
         await outbox.stop()
+        if telegram_start is not None and not telegram_start.done():
+            telegram_start.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await telegram_start
         if application is not None:
             await stop_telegram(application)
         await gateway.stop()
         await platform.aclose()
         await relay.aclose()
         log.info("gateway stopped")
+    if telegram_start is not None and not telegram_start.cancelled() and telegram_start.exception():
+        raise SystemExit(1)
 
 
 def main() -> None:

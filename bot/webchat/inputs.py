@@ -99,8 +99,8 @@ async def json_object(request: Request, limit: int) -> dict[str, Any]:
     check_length(request, limit)
     try:
         body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError) as error:
-        raise WebChatError(400, "bad_request", BAD_REQUEST, f"invalid JSON: {error}") from error
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:  # RecursionError: [[[[… bombs
+        raise WebChatError(400, "bad_request", BAD_REQUEST, f"invalid JSON: {error!r:.200}") from error
     if not isinstance(body, dict):
         raise WebChatError(400, "bad_request", BAD_REQUEST, f"JSON {type(body).__name__}, not an object")
     return body

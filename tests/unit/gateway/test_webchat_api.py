@@ -226,6 +226,9 @@ async def test_malformed_and_oversized_bodies_are_refused(chat: Chat) -> None:
     assert re.search(r"[\u4e00-\u9fff]", detail(broken)["message"])
     listed = await chat.client.post("/api/messages", json=["text"])
     assert listed.status_code == 400
+    nested = await chat.client.post("/api/messages", content=b"[" * 50_000, headers=headers)
+    assert nested.status_code == 400
+    assert detail(nested)["code"] == "bad_request"
     huge = {"session": chat.session, "message_id": str(uuid.uuid4()), "text": "\u4e00" * 40_000}
     too_large = await chat.client.post("/api/messages", content=json.dumps(huge), headers=headers)
     assert too_large.status_code == 413
