@@ -2,9 +2,10 @@
 
 `Gateway.receive` keeps every message in the durable inbox first, then relays it to Rasa in per-chat
 order (one worker task per chat; different chats run concurrently) and delivers the replies through
-the channel. When Rasa is down, failing (5xx) or slow, the resident is told once per outage that the
-system is busy; the message stays in the inbox and the replay loop relays it when Rasa is back. A
-message whose earlier attempt may have reached Rasa is first looked up in Rasa's tracker
+the channel one at a time (a retry goes on from the first one not delivered). When Rasa or the
+action server is down, failing (5xx) or slow, the resident is told once per outage that the system
+is busy; the message stays in the inbox and the replay loop relays it when Rasa is back. A message
+whose earlier attempt may have reached Rasa is first looked up in Rasa's tracker
 (`RasaRelay.processed`), so it is never processed twice and its replies are delivered once.
 """
 
@@ -44,6 +45,7 @@ class _Chat:
     worker: asyncio.Task[Outcome] | None = None
     wakeups: int = 0
     waiters: dict[int, asyncio.Event] = field(default_factory=dict)
+    users: int = 0  # receive() calls holding this object: it stays the chat's one object meanwhile
 
     def release_waiters(self) -> None:
         for event in self.waiters.values():
@@ -137,21 +139,26 @@ class Gateway:
             await self._tell(channel, message.chat_id, rejection)
             return
         chat = self._chat(message.channel, message.chat_id)
-        async with chat.intake:  # FIFO: the chat's messages are kept in the order they came
-            metadata = {**message.metadata, "gateway_message_id": message.gateway_message_id}
-            row = await self.inbox.add(message, metadata)
-        if row is None:
-            logger.info("duplicate message %s ignored", message.gateway_message_id)
-            return
-        logger.info("message %s kept as inbox row %d", row.gateway_message_id, row.id)
-        settled = chat.waiters[row.id] = asyncio.Event()
+        chat.users += 1
         try:
-            chat.wakeups += 1
-            self._ensure_worker(chat)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(settled.wait(), self.busy_after + 1.0)
+            async with chat.intake:  # FIFO: the chat's messages are kept in the order they came
+                metadata = {**message.metadata, "gateway_message_id": message.gateway_message_id}
+                row = await self.inbox.add(message, metadata)
+            if row is None:
+                logger.info("duplicate message %s ignored", message.gateway_message_id)
+                return
+            logger.info("message %s kept as inbox row %d", row.gateway_message_id, row.id)
+            settled = chat.waiters[row.id] = asyncio.Event()
+            try:
+                chat.wakeups += 1
+                self._ensure_worker(chat)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(settled.wait(), self.busy_after + 1.0)
+            finally:
+                chat.waiters.pop(row.id, None)
         finally:
-            chat.waiters.pop(row.id, None)
+            chat.users -= 1
+            self._discard_if_idle(chat)
 
     def _rejection(self, message: Inbound) -> str | None:
         if not message.text.strip():
@@ -174,13 +181,22 @@ class Gateway:
     # -- chat workers
 
     def _chat(self, channel: str, chat_id: str) -> _Chat:
+        """The chat's one `_Chat`. Only the object in `_chats` ever gets a worker, so a chat never
+        has two: look it up again after an `await` instead of keeping it."""
         key = (channel, chat_id)
         chat = self._chats.get(key)
         if chat is None:
             chat = self._chats[key] = _Chat(channel, chat_id)
         return chat
 
+    def _discard_if_idle(self, chat: _Chat) -> None:
+        key = (chat.channel, chat.chat_id)
+        if chat.worker is None and not chat.users and not chat.waiters and self._chats.get(key) is chat:
+            del self._chats[key]
+
     def _ensure_worker(self, chat: _Chat) -> asyncio.Task[Outcome]:
+        if self._chats.get((chat.channel, chat.chat_id)) is not chat:
+            raise RuntimeError(f"chat {chat.channel}:{chat.chat_id} was replaced")  # a bug, not an outage
         if chat.worker is None:
             chat.worker = asyncio.create_task(self._work(chat), name=f"chat-{chat.channel}:{chat.chat_id}")
         return chat.worker
@@ -208,8 +224,7 @@ class Gateway:
         finally:
             chat.worker = None
             chat.release_waiters()
-            if not chat.waiters and not chat.intake.locked() and outcome is Outcome.DRAINED:
-                self._chats.pop((chat.channel, chat.chat_id), None)
+            self._discard_if_idle(chat)
 
     async def _handle(self, chat: _Chat, row: InboxRow) -> Outcome:
         channel = self._channels.get(row.channel)
@@ -274,9 +289,10 @@ class Gateway:
     async def _deliver(
         self, chat: _Chat, channel: Channel, row: InboxRow, replies: list[BotReply]
     ) -> Outcome:
-        if replies:
+        # One reply at a time, counted in the inbox: a retry goes on from the first one not delivered.
+        for index in range(row.delivered_count, len(replies)):
             try:
-                await channel.deliver(row.chat_id, replies)
+                await channel.deliver(row.chat_id, [replies[index]])
             except DeliveryDeferred as deferred:
                 logger.warning("row %d: delivery deferred by %gs: %s", row.id, deferred.retry_after, deferred)
                 await self.inbox.delivery_failed(row.id, str(deferred), deferred.retry_after)
@@ -294,7 +310,9 @@ class Gateway:
                 logger.warning("row %d: delivery failed, will retry: %r", row.id, error)
                 await self.inbox.delivery_failed(row.id, repr(error), self.delivery_retry_seconds)
                 return Outcome.WAITING
-        await self.inbox.done(row.id)
+            if index + 1 < len(replies):  # the last one is counted by done()
+                await self.inbox.delivered(row.id, index + 1)
+        await self.inbox.done(row.id, len(replies))
         logger.info(
             "row %d done: %d replies delivered to %s:%s", row.id, len(replies), row.channel, row.chat_id
         )
@@ -342,19 +360,18 @@ class Gateway:
 
     async def replay_once(self) -> None:
         """Relay kept messages: one chat first as a probe; all the others only if Rasa answered it."""
-        waiting = [
-            self._chat(channel, chat_id)
-            for channel, chat_id in await self.inbox.waiting_chats()
-            if channel in self._channels
+        idle = [
+            key
+            for key in await self.inbox.waiting_chats()
+            if key[0] in self._channels and (key not in self._chats or self._chats[key].worker is None)
         ]
-        idle = [chat for chat in waiting if chat.worker is None]
         if not idle:
             return
         # The probe takes turns, so one chat whose message Rasa keeps failing cannot hold up the rest.
-        probe_chat = idle[self._probe_turn % len(idle)]
+        probe_key = idle[self._probe_turn % len(idle)]
         self._probe_turn += 1
         logger.debug("replay: %d chats have kept messages", len(idle))
-        probe = await self._ensure_worker(probe_chat)
+        probe = await self._ensure_worker(self._chat(*probe_key))
         if probe is Outcome.RASA_DOWN:
             logger.debug("replay: Rasa still unavailable; %d chats keep waiting", len(idle))
             return
@@ -362,6 +379,7 @@ class Gateway:
             logger.info(
                 "replay: Rasa answers again; relaying the kept messages of %d more chats", len(idle) - 1
             )
-        for chat in idle:
-            if chat is not probe_chat and chat.worker is None:
-                self._ensure_worker(chat)
+        # Looked up again: while the probe ran, a chat may have drained and got a new worker since.
+        for key in idle:
+            if key != probe_key:
+                self._ensure_worker(self._chat(*key))

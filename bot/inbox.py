@@ -4,7 +4,8 @@ One SQLite file (WAL). A row is `pending` until Rasa answered, `sent` while Rasa
 the row) wait to be delivered, then `done`; `dropped` when it was given up (logged with a reason).
 `maybe_sent` records that an attempt may have reached Rasa (a timeout), so the message is not sent
 twice before asking Rasa whether it was processed. `busy_notified` records that the chat was told
-the system is busy, so it is told once per outage, across restarts too.
+the system is busy, so it is told once per outage, across restarts too. `delivered_count` counts
+the replies already delivered, so a delivery that failed half-way goes on where it stopped.
 
 The calls run in a worker thread (`asyncio.to_thread`) behind one lock: they are short.
 """
@@ -51,6 +52,7 @@ CREATE TABLE IF NOT EXISTS inbox (
     busy_notified INTEGER NOT NULL DEFAULT 0,
     replies TEXT,
     delivery_attempts INTEGER NOT NULL DEFAULT 0,
+    delivered_count INTEGER NOT NULL DEFAULT 0,
     not_before REAL NOT NULL DEFAULT 0,
     updated_at REAL NOT NULL,
     UNIQUE (channel, message_key)
@@ -103,6 +105,7 @@ class InboxRow:
     busy_notified: bool
     replies: list[BotReply] | None
     delivery_attempts: int
+    delivered_count: int  # how many of `replies` the channel already took
     not_before: float
 
     @property
@@ -126,6 +129,7 @@ class InboxRow:
             busy_notified=bool(row["busy_notified"]),
             replies=replies_from_json(row["replies"]) if row["replies"] is not None else None,
             delivery_attempts=row["delivery_attempts"],
+            delivered_count=row["delivered_count"],
             not_before=row["not_before"],
         )
 
@@ -272,6 +276,13 @@ class Inbox:
             (SENT, replies_to_json(replies), self._clock(), row_id),
         )
 
+    async def delivered(self, row_id: int, count: int) -> None:
+        """The first `count` replies reached the channel: a retry goes on from the next one."""
+        await self._call(
+            "UPDATE inbox SET delivered_count = ?, updated_at = ? WHERE id = ?",
+            (count, self._clock(), row_id),
+        )
+
     async def delivery_failed(self, row_id: int, error: str, retry_after: float) -> None:
         await self._call(
             "UPDATE inbox SET delivery_attempts = delivery_attempts + 1, last_error = ?,"
@@ -279,10 +290,12 @@ class Inbox:
             (error, self._clock() + retry_after, self._clock(), row_id),
         )
 
-    async def done(self, row_id: int) -> None:
+    async def done(self, row_id: int, delivered: int | None = None) -> None:
+        """Finished; `delivered`: every reply reached the channel, the last one just now."""
         await self._call(
-            "UPDATE inbox SET status = ?, not_before = 0, updated_at = ? WHERE id = ?",
-            (DONE, self._clock(), row_id),
+            "UPDATE inbox SET status = ?, not_before = 0, delivered_count = coalesce(?, delivered_count),"
+            " updated_at = ? WHERE id = ?",
+            (DONE, delivered, self._clock(), row_id),
         )
 
     async def drop(self, row_id: int, error: str) -> None:

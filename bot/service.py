@@ -46,6 +46,8 @@ async def serve_gateway(settings: GatewaySettings) -> None:
         auth_token=settings.rasa_auth_token,
         # /delete_me erases the conversation in the tracker store (Rasa's API only appends).
         tracker_store_url=settings.tracker_store_url(),
+        # Rasa answers 200 even when the action server is down; the relay checks it first.
+        actions_health_url=settings.actions_health_url(),
     )
     gateway = Gateway(
         relay,

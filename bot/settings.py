@@ -50,6 +50,9 @@ class GatewaySettings(BaseSettings):
     rasa_tracker_db_name: str = "rasa"
     rasa_tracker_db_user: str | None = None
     rasa_tracker_db_password: str | None = None
+    # The action server's webhook (endpoints.yml's `action_endpoint`; the stack exports it): before
+    # relaying, the gateway asks its /health, because Rasa answers 200 when an action failed.
+    action_endpoint_url: str | None = None
 
     # Platform
     platform_url: str = "http://127.0.0.1:8000"
@@ -79,6 +82,7 @@ class GatewaySettings(BaseSettings):
         "telegram_webhook_secret",
         "rasa_tracker_store_url",
         "rasa_tracker_db_host",
+        "action_endpoint_url",
         mode="before",
     )
     @classmethod
@@ -136,6 +140,14 @@ class GatewaySettings(BaseSettings):
             )
             return url.render_as_string(hide_password=False)
         return f"sqlite:///{self.rasa_tracker_db}"
+
+    def actions_health_url(self) -> str | None:
+        """The action server's /health (ACTION_ENDPOINT_URL with /webhook replaced); None: no check."""
+        if self.action_endpoint_url is None:
+            return None
+        base = self.action_endpoint_url.strip().rstrip("/")
+        base = base.removesuffix("/webhook")
+        return f"{base}/health"
 
     def webhook_secret(self) -> str:
         """The secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (A-Z a-z 0-9 _ -)."""

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any
 
+from bot.gateway import Gateway
 from bot.messages import DeliveryDeferred, Inbound
 from bot.relay import BotReply
+
+MakeGateway = Callable[..., Coroutine[Any, Any, Gateway]]
 
 
 class RecordingChannel:
@@ -18,9 +22,13 @@ class RecordingChannel:
         self.failures = 0  # the next n deliveries raise
         self.deferrals: list[float] = []  # the next deliveries raise DeliveryDeferred(retry_after)
         self.always_fail = False
+        self.fail_once_at: dict[str, Exception] = {}  # reply text -> raised once, when it is its turn
+        self.calls = 0
         self._changed = asyncio.Condition()
 
     async def deliver(self, chat_id: str, replies: Sequence[BotReply]) -> None:
+        """Like Telegram: the replies are sent one after the other, so a failure can come half-way."""
+        self.calls += 1
         if self.always_fail:
             raise RuntimeError("channel down")
         if self.failures:
@@ -28,9 +36,14 @@ class RecordingChannel:
             raise RuntimeError("network glitch")
         if self.deferrals:
             raise DeliveryDeferred(self.deferrals.pop(0), "flood control")
-        self.delivered.append((chat_id, list(replies)))
-        async with self._changed:
-            self._changed.notify_all()
+        try:
+            for reply in replies:
+                if error := self.fail_once_at.pop(reply.text, None):
+                    raise error
+                self.delivered.append((chat_id, [reply]))
+        finally:
+            async with self._changed:
+                self._changed.notify_all()
 
     def replies(self, chat_id: str) -> list[BotReply]:
         return [reply for chat, replies in self.delivered if chat == chat_id for reply in replies]

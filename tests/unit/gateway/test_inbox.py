@@ -94,6 +94,25 @@ async def test_replies_survive_the_round_trip(inbox: Inbox) -> None:
     assert kept.replies == replies
 
 
+async def test_delivery_progress_is_kept_with_the_replies(tmp_path: Path) -> None:
+    first = Inbox(tmp_path / "inbox.sqlite3")
+    row = await first.add(message("1", "a", "一"))
+    assert row is not None
+    assert row.delivered_count == 0
+    await first.answered(row.id, [BotReply(text="一"), BotReply(text="二"), BotReply(text="三")])
+    await first.delivered(row.id, 1)
+    await first.delivery_failed(row.id, "RuntimeError('network glitch')", retry_after=0)
+    first.close()
+
+    second = Inbox(tmp_path / "inbox.sqlite3")
+    try:
+        kept = await second.next_for_chat("test", "1")
+        assert kept is not None
+        assert (kept.status, kept.delivered_count, kept.delivery_attempts) == (SENT, 1, 1)
+    finally:
+        second.close()
+
+
 async def test_attempts_and_flags_outlive_a_restart(tmp_path: Path) -> None:
     first = Inbox(tmp_path / "inbox.sqlite3")
     row = await first.add(message("1", "a", "一"))

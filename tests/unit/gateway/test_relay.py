@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import traceback
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,18 +18,11 @@ from bot.relay import (
     RasaRelay,
     RasaUnavailable,
     delete_tracker_rows,
+    redact,
     replies_after,
     replies_from_bot_event,
 )
-from tests.unit.gateway.fake_rasa import FakeRasa, reply_to
-
-
-@pytest.fixture
-async def rasa() -> AsyncIterator[FakeRasa]:
-    fake = FakeRasa()
-    await fake.start()
-    yield fake
-    await fake.stop()
+from tests.unit.gateway.fake_rasa import FakeActionServer, FakeRasa, reply_to
 
 
 @pytest.fixture
@@ -195,5 +190,86 @@ async def test_erase_conversation_also_deletes_from_a_sql_store(rasa: FakeRasa, 
         with pytest.raises(RasaUnavailable, match="tracker store"):
             await broken.erase_conversation("tg:5")
         await broken.aclose()
+    finally:
+        await relay.aclose()
+
+
+async def test_no_error_or_log_record_shows_the_token(
+    rasa: FakeRasa, relay: RasaRelay, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    rasa.tracker_failing = True
+    errors: list[RasaUnavailable] = []
+    for call in (relay.processed("tg:1", "telegram:1:1"), relay.erase_conversation("tg:1")):
+        with pytest.raises(RasaUnavailable) as caught:
+            await call
+        errors.append(caught.value)
+    await rasa.stop()
+    for call in (relay.processed("tg:1", "telegram:1:1"), relay.erase_conversation("tg:1")):
+        with pytest.raises(RasaUnavailable) as caught:
+            await call
+        errors.append(caught.value)
+
+    assert [str(error) for error in errors] == [
+        "Rasa answered 500 for the tracker of tg:1",
+        "erasing tg:1: PUT /conversations/tg:1/tracker/events: Rasa answered 500",
+        "tracker of tg:1: GET /conversations/tg:1/tracker: ConnectError: All connection attempts failed",
+        "erasing tg:1: PUT /conversations/tg:1/tracker/events: ConnectError: All connection attempts failed",
+    ]
+    for error in errors:  # with whatever it was raised from
+        assert rasa.token not in "".join(traceback.format_exception(error))
+    logging.getLogger("bot").error("failed", exc_info=errors[1])
+    assert any("token=***" in record.getMessage() for record in caplog.records)  # httpx's request log
+    assert rasa.token not in caplog.text
+    for record in caplog.records:
+        assert rasa.token not in record.getMessage()
+
+
+def test_redact_hides_every_token_parameter() -> None:
+    assert redact("GET http://r:5005/t?token=abc&x=1 and /u?a=1&token=d-e_f") == (
+        "GET http://r:5005/t?token=***&x=1 and /u?a=1&token=***"
+    )
+
+
+@pytest.fixture
+async def actions() -> AsyncIterator[FakeActionServer]:
+    server = FakeActionServer()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def test_send_checks_the_action_server_first(rasa: FakeRasa, actions: FakeActionServer) -> None:
+    relay = RasaRelay(rasa.url, auth_token=rasa.token, actions_health_url=actions.health_url)
+    try:
+        assert await relay.send("tg:1", "一") == [BotReply(reply_to("一"))]
+        assert await relay.send("tg:1", "二") == [BotReply(reply_to("二"))]
+        assert actions.health_requests == 1  # a good answer is trusted for a moment
+
+        relay._actions_healthy_until = 0.0  # the moment has passed
+        actions.healthy = False
+        with pytest.raises(
+            RasaUnavailable, match=r"action server unreachable \(health answered 503\)"
+        ) as ill:
+            await relay.send("tg:1", "三")
+        assert not ill.value.maybe_processed
+        await actions.stop()
+        with pytest.raises(RasaUnavailable, match=r"action server unreachable \(ConnectError\)") as down:
+            await relay.send("tg:1", "四")
+        assert not down.value.maybe_processed
+        assert rasa.arrived == ["一", "二"]  # Rasa was not asked while the action server was down
+
+        actions.healthy = True
+        await actions.start()
+        assert await relay.send("tg:1", "五") == [BotReply(reply_to("五"))]
+    finally:
+        await relay.aclose()
+
+
+async def test_without_a_health_url_the_action_server_is_not_checked(rasa: FakeRasa) -> None:
+    relay = RasaRelay(rasa.url, auth_token=rasa.token)
+    try:
+        assert await relay.actions_down() is None
+        assert await relay.send("tg:1", "一") == [BotReply(reply_to("一"))]
     finally:
         await relay.aclose()

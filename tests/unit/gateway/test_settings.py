@@ -30,6 +30,8 @@ def test_defaults(var_dir: Path) -> None:
     assert (settings.telegram_webhook_listen, settings.telegram_webhook_port) == ("127.0.0.1", 8443)
     assert settings.rasa_url == "http://127.0.0.1:5005"
     assert settings.rasa_timeout_seconds == 60.0
+    assert settings.action_endpoint_url is None
+    assert settings.actions_health_url() is None  # no action server check
     assert settings.platform_url == "http://127.0.0.1:8000"
     assert (settings.gateway_host, settings.gateway_port) == ("127.0.0.1", 8080)
     assert settings.gateway_inbox_path == var_dir / "gateway-inbox.sqlite3"
@@ -54,6 +56,7 @@ def test_every_setting_comes_from_its_environment_name(
         "TELEGRAM_WEBHOOK_PORT": "9443",
         "RASA_URL": "http://rasa:5005",
         "RASA_AUTH_TOKEN": "rasa-token",
+        "ACTION_ENDPOINT_URL": "http://127.0.0.1:5055/webhook",
         "PLATFORM_URL": "http://platform:8000",
         "PLATFORM_API_TOKEN": "platform-token",
         "GATEWAY_HOST": "0.0.0.0",
@@ -77,6 +80,7 @@ def test_every_setting_comes_from_its_environment_name(
     assert settings.webhook_secret() == "s3cret"
     assert (settings.telegram_webhook_listen, settings.telegram_webhook_port) == ("0.0.0.0", 9443)
     assert (settings.rasa_url, settings.rasa_auth_token) == ("http://rasa:5005", "rasa-token")
+    assert settings.action_endpoint_url == "http://127.0.0.1:5055/webhook"
     assert (settings.platform_url, settings.platform_api_token) == ("http://platform:8000", "platform-token")
     assert (settings.gateway_host, settings.gateway_port) == ("0.0.0.0", 8081)
     assert settings.webchat_on
@@ -158,3 +162,20 @@ def test_the_tracker_store_url_follows_rasas_endpoints(
 
     monkeypatch.setenv("RASA_TRACKER_STORE_URL", "postgresql+psycopg://other/rasa")
     assert GatewaySettings().tracker_store_url() == "postgresql+psycopg://other/rasa"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "health"),
+    [
+        ("http://127.0.0.1:5055/webhook", "http://127.0.0.1:5055/health"),  # what the stack exports
+        ("http://actions:5055/webhook/", "http://actions:5055/health"),
+        ("https://bureau.example/actions/webhook", "https://bureau.example/actions/health"),
+        ("http://actions:5055", "http://actions:5055/health"),
+        ("", None),  # blank means unset: no check
+    ],
+)
+def test_the_action_servers_health_comes_from_its_webhook(
+    var_dir: Path, monkeypatch: pytest.MonkeyPatch, endpoint: str, health: str | None
+) -> None:
+    monkeypatch.setenv("ACTION_ENDPOINT_URL", endpoint)
+    assert GatewaySettings().actions_health_url() == health
