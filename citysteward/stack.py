@@ -237,6 +237,10 @@ def start_service(
         )
     try:
         wait_until_ready(health_url(name, config), process, timeout)
+    except (RuntimeError, TimeoutError) as error:
+        stop_service(process)
+        tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-20:]
+        raise RuntimeError(f"{name}: {error}; last lines of {log_path}:\n" + "\n".join(tail)) from error
     except BaseException:
         stop_service(process)
         raise

@@ -108,7 +108,7 @@ async def measure(fake: FakeBotApi, label: str) -> None:
 @contextmanager
 def gateway(config: StackConfig, fake: FakeBotApi, root: Path, rasa_url: str) -> Iterator[None]:
     env = {
-        "TELEGRAM_BOT_TOKEN": "123456:BENCH",
+        "TELEGRAM_BOT_TOKEN": fake.token,
         "TELEGRAM_BASE_URL": f"{fake.url}/bot",
         "TELEGRAM_BASE_FILE_URL": f"{fake.url}/file/bot",
         "WEBCHAT_ENABLED": "0",
