@@ -4,7 +4,9 @@
   `dictionary_path`; each line is `word frequency tag`. A high frequency makes jieba keep our
   domain words whole (井盖, 泥头车, 五邑路, 外卖餐盒), so entity annotations align with tokens.
 - nlu/lookups/*.yml: Rasa lookup tables for the entities `waste_item` and `place`; the
-  RegexFeaturizer turns them into token features for DIET.
+  RegexFeaturizer turns them into token features for DIET. `waste_item` lists every item name,
+  alias and misspelling of knowledge/waste/items/*.csv and every ambiguous term
+  (knowledge/waste/ambiguous.yml) with its aliases.
 
 `make knowledge` (`citysteward knowledge build`) rewrites them; a unit test fails when stale.
 """
@@ -17,7 +19,7 @@ from pathlib import Path
 from knowledge import DATA_DIR
 from knowledge.gazetteer import place_names
 from knowledge.taxonomy import categories
-from knowledge.waste import waste_items
+from knowledge.waste import ambiguous_terms, waste_items
 
 DICTIONARY_DIR = DATA_DIR / "jieba"
 LOOKUP_DIR = DATA_DIR.parent / "nlu" / "lookups"
@@ -38,10 +40,19 @@ def _lookup(entity: str, words: Iterable[str]) -> str:
     return f'# {NOTICE}\nversion: "3.1"\nnlu:\n  - lookup: {entity}\n    examples: |\n{lines}'
 
 
+def waste_entity_words() -> list[str]:
+    """What the `waste_item` entity covers: item names, aliases and the misspellings people type
+    (so 塑料代 is one token and an entity the matcher then understands), and the ambiguous terms
+    (电池, 骨头 …) with their aliases, which the matcher answers with the distinction."""
+    words = [w for item in waste_items() for w in (item.name, *item.aliases, *item.misspellings)]
+    words += [w for term in ambiguous_terms() for w in (term.term, *term.aliases)]
+    return _unique(words)
+
+
 def generated_files() -> dict[Path, str]:
     """Path -> content of each generated file."""
     category_words = [term for c in categories().values() for term in c.terms]
-    waste_words = [word for item in waste_items() for word in (item.name, *item.aliases)]
+    waste_words = waste_entity_words()
     return {
         DICTIONARY_DIR / "categories.txt": _dictionary(category_words, "n"),
         DICTIONARY_DIR / "places.txt": _dictionary(place_names(), "ns"),
