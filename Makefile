@@ -20,7 +20,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 help:
 	@echo "make run    set up what is missing, train if the data changed, start the whole stack"
 	@echo "make test   set up what is missing, then ruff, mypy, rasa data validate, pytest, story tests"
-	@echo "make eval   NLU figures on the held-out split (tests/nlu_heldout) against a running Rasa server"
+	@echo "make eval   NLU figures (tests/nlu_heldout); waste-sorting accuracy and latency (tests/waste_heldout)"
 	@echo "make bench  speed figures: platform create-case latency and filtering; gateway turn latency and messages/s"
 	@echo "make lock   recompile requirements/*.txt from requirements/*.in"
 	@echo "make knowledge  regenerate knowledge/jieba/ and nlu/lookups/ from knowledge/"
@@ -63,7 +63,7 @@ lint: $(APP_STAMP)
 
 typecheck: setup
 	@echo "==> [typecheck] mypy (app venv code, then Rasa venv code)"
-	@$(VENV)/bin/mypy citysteward cityplatform bot knowledge tests/unit tests/platform tests/gateway tests/integration
+	@$(VENV)/bin/mypy citysteward cityplatform bot knowledge sorting tests/unit tests/platform tests/gateway tests/integration
 	@$(VENV)/bin/mypy --python-executable $(RASA_VENV)/bin/python actions tests/actions tests/nlu
 
 validate: $(RASA_STAMP)
@@ -87,6 +87,7 @@ test: lint typecheck validate train rasa-tests unit stories
 
 eval: train
 	@$(VENV)/bin/citysteward eval nlu
+	@$(VENV)/bin/citysteward eval waste
 
 bench: train
 	@$(VENV)/bin/citysteward bench platform

@@ -40,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     eval_nlu = evaluate.add_parser("nlu", help="NLU figures on the held-out split (tests/nlu_heldout)")
     eval_nlu.add_argument("--rasa-url", help="evaluate a running server (default: start one)")
+    evaluate.add_parser("waste", help="waste-sorting accuracy and lookup latency (tests/waste_heldout)")
     evaluate.add_parser(
         "category-strategies",
         help="train the alternative to the ResponseSelector (one DIET intent per category) and compare",
@@ -55,6 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_parser(
         "gateway", help="turn latency with 1 and 100 concurrent Telegram chats, sustained messages/s"
     )
+
+    waste = commands.add_parser("waste", help="waste sorting").add_subparsers(
+        dest="waste_command", required=True
+    )
+    lookup = waste.add_parser(
+        "lookup", help="which bin? one JSON line per query (arguments, or one per line on stdin)"
+    )
+    lookup.add_argument("queries", nargs="*")
+    lookup.add_argument("--city", help="city key or name (default: $CITY, else jiangmen)")
+    lookup.add_argument("--local", action="store_true", help="skip the platform's learned items")
 
     knowledge = commands.add_parser("knowledge", help="maintain the knowledge data").add_subparsers(
         dest="knowledge_command", required=True
@@ -104,10 +115,18 @@ def main(argv: list[str] | None = None) -> None:
             from citysteward.evaluation.nlu import main as eval_main
 
             eval_main(args.rasa_url)
+        elif args.eval_command == "waste":
+            from citysteward.evaluation.waste import main as eval_waste
+
+            eval_waste()
         else:
             from citysteward.evaluation.category_strategies import main as compare_main
 
             compare_main()
+    elif args.command == "waste":
+        from citysteward.waste import run as waste_lookup
+
+        waste_lookup(args.queries, args.city, args.local)
     elif args.command == "knowledge":
         from knowledge.generated import stale_files, write_generated
 
