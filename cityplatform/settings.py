@@ -37,6 +37,12 @@ class PlatformSettings(BaseSettings):
     # Embedded default: bring the schema up to date at start-up. Production runs
     # `citysteward platform migrate` from the deploy step and sets this to false.
     auto_migrate: bool = True
+    # The volunteer desk (cityplatform/desk): how often the sweep job runs (0: never, e.g. when
+    # another process runs it), when an unanswered question goes to every volunteer, and when the
+    # resident gets the bot's best guess instead.
+    desk_sweep_seconds: float = Field(default=60.0, ge=0)
+    desk_escalate_minutes: float = Field(default=10.0, gt=0)
+    desk_answer_minutes: float = Field(default=120.0, gt=0)
 
     def api_token(self) -> str:
         return self.platform_api_token or token_kept_in(token_file())

@@ -12,12 +12,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cityplatform.api import cases, geo, media, outbox, residents
+from cityplatform.api import cases, geo, media, outbox, residents, volunteers, waste
 from cityplatform.api.dependencies import Platform
 from cityplatform.cases.context import Clock, utc_now
 from cityplatform.db.migrate import upgrade
 from cityplatform.db.session import make_engine, make_sessionmaker
 from cityplatform.deadlines import load_calendar
+from cityplatform.desk.jobs import start_scheduler, stop_scheduler
 from cityplatform.errors import PlatformError
 from cityplatform.geo import load_city
 from cityplatform.media.store import LocalMediaStore
@@ -46,13 +47,18 @@ def create_app(settings: PlatformSettings | None = None, clock: Clock = utc_now)
     platform = build_platform(settings or settings_from_env(), clock)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(running: FastAPI) -> AsyncIterator[None]:
         if platform.settings.auto_migrate:
             upgrade(platform.settings.database_url)
         with platform.sessions() as session:
             sync_units(session, platform.city)
-        yield
-        platform.engine.dispose()
+        scheduler = start_scheduler(platform.sessions, platform.clock, platform.settings)
+        running.state.scheduler = scheduler
+        try:
+            yield
+        finally:
+            stop_scheduler(scheduler)
+            platform.engine.dispose()
 
     app = FastAPI(
         title="citysteward platform",
@@ -66,6 +72,8 @@ def create_app(settings: PlatformSettings | None = None, clock: Clock = utc_now)
     app.include_router(geo.router)
     app.include_router(residents.router)
     app.include_router(outbox.router)
+    app.include_router(waste.router)
+    app.include_router(volunteers.router)
     app.include_router(open311.router)
 
     @app.get("/healthz", tags=["operations"])

@@ -224,3 +224,118 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class VolunteerInvite(Base):
+    """An invite code a steward hands out; residents become desk volunteers with it."""
+
+    __tablename__ = "volunteer_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    community: Mapped[str | None] = mapped_column(String(100))
+    max_uses: Mapped[int] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Volunteer(Base):
+    """A resident who answers waste-sorting questions the bot could not; `left_at` once they leave."""
+
+    __tablename__ = "volunteers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), unique=True)
+    community: Mapped[str | None] = mapped_column(String(100), index=True)
+    invite_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_invites.id", ondelete="SET NULL"))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    resident: Mapped[Resident] = relationship(lazy="joined", innerjoin=True)
+
+
+class DeskQuestion(Base):
+    """A resident's waste-sorting question handed to the volunteers (open → answered | guessed)."""
+
+    __tablename__ = "desk_questions"
+    __table_args__ = (Index("ix_desk_questions_status_created", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    item_phrase: Mapped[str] = mapped_column(Text)
+    # item_phrase normalised (what learned items are named by); None when too long to be a name
+    item_key: Mapped[str | None] = mapped_column(String(100), index=True)
+    city: Mapped[str] = mapped_column(String(20))
+    community: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(10))  # open | answered | guessed
+    guess_item: Mapped[str | None] = mapped_column(String(100))
+    guess_category: Mapped[str | None] = mapped_column(String(20))
+    # ids of the volunteers the question was sent to
+    notified: Mapped[list[int]] = mapped_column(JSON)
+    answer_category: Mapped[str | None] = mapped_column(String(20))
+    answered_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    guessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    answers: Mapped[list[DeskAnswer]] = relationship(
+        back_populates="question", order_by="DeskAnswer.id", cascade="all, delete-orphan"
+    )
+
+
+class DeskAnswer(Base):
+    """A volunteer's answer: the first one goes to the resident, later ones are votes."""
+
+    __tablename__ = "desk_answers"
+    __table_args__ = (UniqueConstraint("question_id", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("desk_questions.id", ondelete="CASCADE"), index=True)
+    volunteer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="SET NULL"), index=True
+    )
+    category_key: Mapped[str] = mapped_column(String(20))  # a category key, or skip
+    first: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    question: Mapped[DeskQuestion] = relationship(back_populates="answers")
+
+
+class LearnedWasteItem(Base):
+    """An item the matcher learned from volunteers' agreement or a steward; wins over the knowledge base."""
+
+    __tablename__ = "learned_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    category_key: Mapped[str] = mapped_column(String(20))
+    subcategory: Mapped[str | None] = mapped_column(String(40))
+    advice: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(20))  # volunteers | steward
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class LearnedItemChange(Base):
+    """One change of a learned item: who, when, what it was before and after (kept after deletion)."""
+
+    __tablename__ = "learned_item_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    action: Mapped[str] = mapped_column(String(20))  # create | update | approve | correct | delete
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    actor: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

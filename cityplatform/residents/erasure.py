@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 
 from cityplatform.cases.context import CaseContext
 from cityplatform.db.models import CaseEvent, CaseFollower, Resident
+from cityplatform.desk.erasure import forget_desk
 from cityplatform.outbox import forget_chat
 from cityplatform.residents.profile import DEFAULT_TIPS_TIME
 
@@ -24,7 +25,7 @@ def erase_resident(ctx: CaseContext, channel: str, user_id: str) -> bool:
     user id, so a later message from the same account starts a new, unrelated resident.
     Removed: name, phone, chat id, community, language, the tips setting, every "follows this
     case" link, the resident's id in case histories, and the outbox rows addressed to them
-    (pending ones are cancelled).
+    (pending ones are cancelled), and their part in the volunteer desk (cityplatform.desk.erasure).
     """
     resident = ctx.session.scalar(
         select(Resident)
@@ -35,6 +36,7 @@ def erase_resident(ctx: CaseContext, channel: str, user_id: str) -> bool:
         return False
     now = ctx.now()
     cancelled = forget_chat(ctx.session, channel, resident.chat_id, resident.id, now)
+    forget_desk(ctx.session, resident.id, now)
     followed = ctx.session.scalars(
         select(CaseFollower.case_id).where(CaseFollower.resident_id == resident.id)
     ).all()

@@ -49,3 +49,48 @@ def test_0002_keeps_residents_and_gives_them_the_new_defaults(database_url: str)
             assert connection.execute(text("SELECT user_id FROM residents")).scalar_one() == "1001"
     finally:
         engine.dispose()
+
+
+DESK_TABLES = {
+    "volunteer_invites",
+    "volunteers",
+    "desk_questions",
+    "desk_answers",
+    "learned_items",
+    "learned_item_changes",
+}
+
+
+def test_0003_adds_the_desk_tables_beside_existing_data_and_downgrade_removes_them(database_url: str) -> None:
+    upgrade(database_url, "0002")
+    engine = make_engine(database_url)
+    try:
+        assert not DESK_TABLES & set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO residents (channel, user_id, chat_id, created_at) "
+                    "VALUES ('telegram', '1001', '1001', '2026-11-23 02:00:00')"
+                )
+            )
+        upgrade(database_url, "0003")
+        assert set(inspect(engine).get_table_names()) >= DESK_TABLES
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        assert differences == []
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO volunteers (resident_id, community, joined_at) "
+                    "VALUES ((SELECT id FROM residents), '东风社区', '2026-11-23 02:00:00')"
+                )
+            )
+        downgrade(database_url, "0002")
+        assert not DESK_TABLES & set(inspect(engine).get_table_names())
+        assert "outbox_messages" in inspect(engine).get_table_names()
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT user_id FROM residents")).scalar_one() == "1001"
+        upgrade(database_url)
+        assert set(inspect(engine).get_table_names()) >= DESK_TABLES
+    finally:
+        engine.dispose()
