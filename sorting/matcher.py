@@ -10,8 +10,8 @@ Stages, first hit wins (docs/waste.md explains them with examples):
 5. sentence: jieba (a private tokenizer with every item word) splits the phrase; it is cut into
    segments at 和/、/还有/… and each segment's last known word that is not a place (its head:
    外卖盒里的剩饭 → 剩饭) is answered; several segments give several answers. A generic head is
-   resolved by its modifier (我手表的电池 → 手表电池, 杀虫剂瓶子 → 杀虫剂), else ambiguous (这节电池)
-   unless another segment names a specific item. A segment without a known word, or whose head
+   resolved by its modifier (我手表的电池 → 手表电池, 杀虫剂瓶子 → 杀虫剂), else ambiguous (这节电池);
+   beside a specific item its distinction comes with the answers (电池和纸巾). A segment without a known word, or whose head
    noun phrase is almost entirely a longer fuzzy word (塑料代: 塑料 vs 塑料袋), is matched fuzzily;
 6. fuzzy: characters and pinyin (rapidfuzz), accepted at 0.75 with `understood`;
 7. ambiguous: a generic term of two or more characters inside the phrase;
@@ -121,7 +121,8 @@ class Lookup:
     answers: tuple[Answer, ...]  # several items in one question, in order of mention
     match: str  # answers[0].match, or "ambiguous", or "none"
     confidence: float  # min over answers; 0 for ambiguous and none
-    ambiguous: AmbiguousTerm | None  # set when match == "ambiguous"
+    # match == "ambiguous"; or beside answers when another part named only a generic term
+    ambiguous: AmbiguousTerm | None
     candidates: tuple[str, ...]  # none and fuzzy: up to 3 closest item names, for buttons
     item_phrase: str  # the query without question words (电池是什么垃圾 -> 电池), for the desk
 
@@ -287,10 +288,10 @@ class Matcher:
         memo: dict[str, list[_Similar]] = {}  # fuzzy scores of a text, computed once per lookup
         segments = [self._resolve(segment, memo) for segment in self._segments(question)]  # 5.-6.
         answers = list({a.item: a for a in reversed([s.answer for s in segments if s.answer])}.values())[::-1]
-        if answers:
-            candidates = [c for s in segments for c in s.candidates]
-            return self._result(query, question, answers, candidates)
         terms = [s.term for s in segments if s.term is not None]
+        if answers:  # 电池和纸巾: 纸巾 answered, 电池's distinction beside it
+            candidates = [c for s in segments for c in s.candidates]
+            return self._result(query, question, answers, candidates, terms[0] if terms else None)
         if terms:
             return self._ambiguous(query, question, terms[0])
         for key, term in self.index.generic_inside:  # 7. a generic term inside the phrase
@@ -477,7 +478,12 @@ class Matcher:
     # --- results ------------------------------------------------------------------------------
 
     def _result(
-        self, query: str, question: Question, answers: list[Answer], candidates: Iterable[str] = ()
+        self,
+        query: str,
+        question: Question,
+        answers: list[Answer],
+        candidates: Iterable[str] = (),
+        term: AmbiguousTerm | None = None,
     ) -> Lookup:
         fuzzy = any(a.match == "fuzzy" for a in answers)
         return Lookup(
@@ -485,7 +491,7 @@ class Matcher:
             answers=tuple(answers),
             match=answers[0].match,
             confidence=min(a.confidence for a in answers),
-            ambiguous=None,
+            ambiguous=term,
             candidates=tuple(dict.fromkeys(candidates))[:MAX_CANDIDATES] if fuzzy else (),
             item_phrase=question.item_phrase,
         )

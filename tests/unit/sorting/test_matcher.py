@@ -96,10 +96,16 @@ def test_every_option_of_an_ambiguous_term_is_answered(jiangmen: Matcher) -> Non
     ]
 
 
-def test_a_specific_item_wins_over_a_generic_word_in_the_same_question(jiangmen: Matcher) -> None:
+def test_a_generic_word_beside_a_specific_item_gets_its_distinction(jiangmen: Matcher) -> None:
     found = jiangmen.lookup("塑料瓶和电池分别是什么垃圾")
     assert (found.match, items(found)) == ("sentence", [("塑料瓶", "recyclable")])
-    assert found.ambiguous is None
+    assert found.ambiguous is not None
+    assert found.ambiguous.term == "电池"
+    assert found.payload()["ambiguous"]["term"] == "电池"
+
+
+def test_a_question_without_generic_words_has_no_distinction(jiangmen: Matcher) -> None:
+    assert jiangmen.lookup("纸巾和苹果核分别是什么垃圾").ambiguous is None
 
 
 def test_the_longest_word_wins_over_a_generic_word_inside_it(jiangmen: Matcher) -> None:
