@@ -174,6 +174,51 @@ class PlatformClient:
     def _resident_path(channel: str, user_id: str) -> str:
         return f"/residents/{quote(channel, safe='')}/{quote(user_id, safe='')}"
 
+    # The volunteer desk (waste-sorting questions the bot could not answer)
+
+    async def join_desk(
+        self, invite_code: str, channel: str, user_id: str, *, chat_id: str, name: str | None = None
+    ) -> dict[str, Any]:
+        """Become a volunteer with an invite code; `created` is False when they already were one.
+        An unknown, expired or used-up code raises PlatformError `invalid_invite`."""
+        resident: dict[str, Any] = {"channel": channel, "user_id": user_id, "chat_id": chat_id}
+        if name:
+            resident["name"] = name[:100]
+        body = {"invite_code": invite_code, "resident": resident}
+        response = await self._request("POST", "/volunteers", json=body)
+        try:
+            joined: dict[str, Any] = response.json()
+        except ValueError as error:
+            raise PlatformUnavailable("POST /volunteers: the answer is not JSON") from error
+        joined.setdefault("created", response.status_code == 201)
+        return joined
+
+    async def leave_desk(self, channel: str, user_id: str) -> None:
+        """The volunteer leaves the desk (also fine when they were none)."""
+        path = f"/volunteers/{quote(channel, safe='')}/{quote(user_id, safe='')}"
+        await self._request("DELETE", path)
+
+    async def answer_question(
+        self, question_id: int, channel: str, user_id: str, category_key: str
+    ) -> dict[str, Any]:
+        """A volunteer's answer (a category key, or "skip"): `first` is True when it went to the
+        resident. Refusals: 403 `not_volunteer`, 404, 409 `question_closed`."""
+        body = {"volunteer": {"channel": channel, "user_id": user_id}, "category_key": category_key}
+        answered: dict[str, Any] = await self._json(
+            "POST", f"/waste/questions/{int(question_id)}/answers", json=body
+        )
+        return answered
+
+    async def add_answer_note(
+        self, question_id: int, channel: str, user_id: str, note: str
+    ) -> dict[str, Any]:
+        """A note to the volunteer's answer; the resident gets the first answer's note."""
+        body = {"volunteer": {"channel": channel, "user_id": user_id}, "note": note}
+        added: dict[str, Any] = await self._json(
+            "PATCH", f"/waste/questions/{int(question_id)}/answers/mine", json=body
+        )
+        return added
+
     # Outbox
 
     async def claim_outbox(self, channel: str, limit: int = 50, lease_seconds: int = 60) -> list[OutboxItem]:

@@ -25,6 +25,7 @@ from bot.telegram.adapter import Adapter
 from bot.telegram.callbacks import Buttons
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.commands import Commands, set_commands
+from bot.telegram.desk import Desk
 from bot.telegram.handlers import MessageHandlers
 from bot.telegram.keyboards import KeyboardStore
 from bot.telegram.ordering import PerChatOrder
@@ -32,6 +33,7 @@ from bot.telegram.ordering import PerChatOrder
 log = logging.getLogger(__name__)
 
 ADAPTER = "citysteward.adapter"
+DESK = "citysteward.desk"
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 KEYBOARDS_FILE = "telegram-keyboards.sqlite3"
 
@@ -57,11 +59,13 @@ def build_application(settings: GatewaySettings, gateway: Gateway, platform: Pla
     keyboards = KeyboardStore(settings.gateway_inbox_path.parent / KEYBOARDS_FILE)
     channel = TelegramChannel(application.bot, keyboards)
     adapter = Adapter(settings, gateway, platform, channel, keyboards)
+    desk = Desk(adapter)
     application.bot_data[ADAPTER] = adapter
+    application.bot_data[DESK] = desk
     for handlers in (
-        Commands(adapter).handlers(),
-        Buttons(adapter).handlers(),
-        MessageHandlers(adapter).handlers(),
+        Commands(adapter, desk).handlers(),
+        Buttons(adapter, desk).handlers(),
+        MessageHandlers(adapter, desk).handlers(),
     ):
         application.add_handlers(handlers)
     application.add_error_handler(on_error)
@@ -71,6 +75,10 @@ def build_application(settings: GatewaySettings, gateway: Gateway, platform: Pla
 
 def adapter_of(application: TelegramApp) -> Adapter:
     return cast(Adapter, application.bot_data[ADAPTER])
+
+
+def desk_of(application: TelegramApp) -> Desk:
+    return cast(Desk, application.bot_data[DESK])
 
 
 def telegram_channel(application: TelegramApp) -> Channel:

@@ -1,6 +1,7 @@
 """Button presses. Rasa's buttons relay their payload; the adapter's own buttons (community, tips,
-/delete_me) are answered here. A keyboard is answered once: the press is acknowledged, the keyboard
-is edited away with the choice written under the message, and a second press is refused politely.
+/delete_me, and the volunteer desk's answers: desk.py) are answered here. A keyboard is answered
+once: the press is acknowledged, the keyboard is edited away with the choice written under the
+message, and a second press is refused politely.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bot.platform import PlatformError, PlatformUnavailable
 from bot.telegram import choices, residents, texts
 from bot.telegram.adapter import Adapter
 from bot.telegram.channel import MAX_TEXT
+from bot.telegram.desk import Desk
 from bot.telegram.inbound import inbound
 from bot.telegram.keyboards import Pressed, title_of
 
@@ -22,8 +24,9 @@ log = logging.getLogger(__name__)
 
 
 class Buttons:
-    def __init__(self, adapter: Adapter) -> None:
+    def __init__(self, adapter: Adapter, desk: Desk) -> None:
         self.adapter = adapter
+        self.desk = desk
 
     def handlers(self) -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
         return [CallbackQueryHandler(self.on_press)]
@@ -50,6 +53,9 @@ class Buttons:
             await self._navigate(query, chat_id, pressed)
         elif pressed.kind == "relay":
             await self._relay(query, chat_id, pressed.value)
+        elif pressed.kind == "desk":
+            ok, reply = await self.desk.answer(chat_id, int(pressed.value), pressed.argument)
+            await self._finish(query, chat_id, ok, reply)
         else:
             await self._act(query, chat_id, pressed)
 
@@ -75,7 +81,15 @@ class Buttons:
             return
         ok, reply = done
         erased = pressed.value == choices.DELETE and pressed.argument == "yes"
-        if ok and not erased:  # after erasure we keep nothing of the chat, not even this
+        # after erasure we keep nothing of the chat, not even this keyboard
+        await self._finish(query, chat_id, ok, reply, remember=not erased)
+
+    async def _finish(
+        self, query: CallbackQuery, chat_id: str, ok: bool, reply: str, *, remember: bool = True
+    ) -> None:
+        """After an own button's action: close the keyboard when it succeeded, then answer."""
+        assert query.message is not None
+        if ok and remember:
             await self.adapter.keyboards.answer(chat_id, query.message.message_id)
         await self._answer(query)
         if ok:

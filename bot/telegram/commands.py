@@ -1,8 +1,9 @@
 """The bot's commands (registered with Chinese descriptions via setMyCommands).
 
 /report, /status [code] and /campaigns become Rasa payloads; /start, /tips, /help, /privacy and
-/delete_me are answered here. In groups only /start, /help and /privacy answer; the rest ask the
-resident to write in a private chat.
+/delete_me are answered here, and so are the volunteer desk's /volunteer <邀请码> and /volunteer_off
+(not in the command menu; see desk.py). In groups only /start, /help and /privacy answer; the rest
+ask the resident to write in a private chat.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
 from bot.platform import PlatformError, PlatformUnavailable
 from bot.telegram import choices, residents, texts
 from bot.telegram.adapter import Adapter
+from bot.telegram.desk import Desk
 from bot.telegram.inbound import CHANNEL, from_message
 
 log = logging.getLogger(__name__)
@@ -36,8 +38,9 @@ def status_payload(args: list[str]) -> str:
 
 
 class Commands:
-    def __init__(self, adapter: Adapter) -> None:
+    def __init__(self, adapter: Adapter, desk: Desk) -> None:
         self.adapter = adapter
+        self.desk = desk
 
     def handlers(self) -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
         messages = filters.UpdateType.MESSAGE  # an edited "/report" must not run again
@@ -50,6 +53,8 @@ class Commands:
             CommandHandler("campaigns", self.campaigns, filters=messages),
             CommandHandler("tips", self.tips, filters=messages),
             CommandHandler("delete_me", self.delete_me, filters=messages),
+            CommandHandler("volunteer", self.volunteer, filters=messages),
+            CommandHandler("volunteer_off", self.volunteer_off, filters=messages),
         ]
 
     async def _private(self, update: Update) -> Message | None:
@@ -138,6 +143,14 @@ class Commands:
         enabled = bool(((view or {}).get("tips") or {}).get("enabled"))
         markup = await choices.tips_markup(adapter.keyboards, chat_id, enabled)
         await adapter.say(chat_id, choices.tips_state(view) + "\n" + texts.TIPS_USAGE, markup)
+
+    async def volunteer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if (message := await self._private(update)) is not None:
+            await self.desk.join(message, list(context.args or []))
+
+    async def volunteer_off(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if (message := await self._private(update)) is not None:
+            await self.desk.leave(message)
 
     async def delete_me(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if (message := await self._private(update)) is None:

@@ -1,5 +1,6 @@
 """Messages from residents: text, locations, photos and image files are relayed; everything else is
-answered here (unsupported kinds, edits, group chatter)."""
+answered here (unsupported kinds, edits, group chatter). A volunteer's text right after answering a
+desk question is a note to that answer (desk.py), not a message for Rasa."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from telegram.ext import BaseHandler, ContextTypes, MessageHandler, filters
 
 from bot.telegram import texts
 from bot.telegram.adapter import Adapter
+from bot.telegram.desk import Desk
 from bot.telegram.inbound import from_message, location_payload
 from bot.telegram.media import PhotoIntake, document_file, largest_photo, looks_like_image, worth_sniffing
 
@@ -21,8 +23,9 @@ KINDS = ("voice", "audio", "video", "video_note", "animation", "sticker", "conta
 
 
 class MessageHandlers:
-    def __init__(self, adapter: Adapter) -> None:
+    def __init__(self, adapter: Adapter, desk: Desk) -> None:
         self.adapter = adapter
+        self.desk = desk
         self.photos = PhotoIntake(adapter)
 
     def handlers(self) -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
@@ -41,6 +44,8 @@ class MessageHandlers:
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is None or message.text is None:
+            return
+        if await self.desk.take_note(message):
             return
         await self.adapter.relay(from_message(message, message.text))
 

@@ -4,15 +4,21 @@ Callback data is one of:
 - a Rasa button payload, verbatim, when it fits and does not start with "~";
 - `~<action>:<argument>`, a button the adapter handles itself (community, tips, /delete_me);
 - `~k:<key>`, either of the above when too long, kept in a small SQLite table next to the gateway
-  inbox so the buttons work after a restart.
+  inbox so the buttons work after a restart;
+- `desk:<question id>:<category key|skip>`, a volunteer-desk button: the platform's outbox sends
+  these with a desk question, and the adapter answers them itself (bot/telegram/desk.py).
 A keyboard is answered once: the first press of any of its buttons is recorded per message, and a
 later press of the same (stale) keyboard is refused politely.
+
+The same file keeps the volunteers' pending notes: after answering a desk question, a volunteer's
+next text (within a few minutes) is a note to the answer, which must survive a restart.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import sqlite3
 import threading
@@ -36,6 +42,7 @@ KEEP_DAYS = 180
 # Buttons per row: a row holds at most this many, and titles adding up to at most ROW_CHARS characters.
 ROW_BUTTONS = 3
 ROW_CHARS = 14
+DESK = re.compile(r"^desk:([1-9][0-9]{0,17}):([a-z_]{1,20})$")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS callback_payloads (
@@ -52,15 +59,21 @@ CREATE TABLE IF NOT EXISTS answered_keyboards (
     answered_at REAL NOT NULL,
     PRIMARY KEY (chat_id, message_id)
 );
+CREATE TABLE IF NOT EXISTS desk_notes (
+    chat_id TEXT PRIMARY KEY,
+    question_id INTEGER NOT NULL,
+    expires_at REAL NOT NULL
+);
 """
 
 
 @dataclass(frozen=True)
 class Pressed:
-    """What a button stands for: a payload for Rasa, or an adapter action with its argument."""
+    """What a button stands for: a payload for Rasa, an adapter action with its argument, or a
+    volunteer's answer to a desk question (value: the question id, argument: the category key)."""
 
-    kind: str  # "relay" | "action"
-    value: str  # the payload, or the action name
+    kind: str  # "relay" | "action" | "desk"
+    value: str  # the payload, the action name, or the question id
     argument: str = ""
 
 
@@ -81,6 +94,7 @@ class KeyboardStore:
         cutoff = time.time() - KEEP_DAYS * 86400
         self._db.execute("DELETE FROM callback_payloads WHERE created_at < ?", (cutoff,))
         self._db.execute("DELETE FROM answered_keyboards WHERE answered_at < ?", (cutoff,))
+        self._db.execute("DELETE FROM desk_notes WHERE expires_at < ?", (time.time(),))
 
     async def _run(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Cursor:
         def run() -> sqlite3.Cursor:
@@ -120,6 +134,8 @@ class KeyboardStore:
             return Pressed("relay", value) if kind == "relay" else decode_action(value)
         if data.startswith(RESERVED):
             return decode_action(data)
+        if desk := DESK.match(data):
+            return Pressed("desk", desk.group(1), desk.group(2))
         return Pressed("relay", data)
 
     async def answered(self, chat_id: str, message_id: int) -> bool:
@@ -140,6 +156,37 @@ class KeyboardStore:
         """Drop what we keep about a chat (/delete_me)."""
         await self._run("DELETE FROM callback_payloads WHERE chat_id = ?", (chat_id,))
         await self._run("DELETE FROM answered_keyboards WHERE chat_id = ?", (chat_id,))
+        await self._run("DELETE FROM desk_notes WHERE chat_id = ?", (chat_id,))
+
+    # -- volunteers' pending notes (one per chat: the last first answer)
+
+    async def expect_note(self, chat_id: str, question_id: int, expires_at: float) -> None:
+        await self._run(
+            "INSERT OR REPLACE INTO desk_notes (chat_id, question_id, expires_at) VALUES (?, ?, ?)",
+            (chat_id, question_id, expires_at),
+        )
+
+    async def pending_note(self, chat_id: str, now: float) -> int | None:
+        """The question whose note the chat's next text is, unless that has expired (then dropped)."""
+        cursor = await self._run(
+            "SELECT question_id, expires_at FROM desk_notes WHERE chat_id = ?", (chat_id,)
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        if float(row[1]) <= now:
+            await self.drop_note(chat_id)
+            return None
+        return int(row[0])
+
+    async def drop_note(self, chat_id: str, question_id: int | None = None) -> None:
+        """No note expected any more (of that question only, when given)."""
+        if question_id is None:
+            await self._run("DELETE FROM desk_notes WHERE chat_id = ?", (chat_id,))
+        else:
+            await self._run(
+                "DELETE FROM desk_notes WHERE chat_id = ? AND question_id = ?", (chat_id, question_id)
+            )
 
     def close(self) -> None:
         with self._lock:

@@ -100,3 +100,29 @@ UNSUPPORTED = {
     "document": "暂时只能接收图片文件（JPG、PNG 或 WebP）。其他文件请改用文字描述，或发送现场照片。",
 }
 UNSUPPORTED_OTHER = "抱歉，这类消息暂时无法处理。请发送文字、照片或位置，我们会尽快为您处理。"
+
+# The volunteer desk (bot/telegram/desk.py): /volunteer <邀请码>, /volunteer_off (both kept out of
+# the command menu: stewards hand out the codes with instructions), desk buttons and notes.
+VOLUNTEER_WELCOME = "欢迎加入垃圾分类志愿者！有居民问到系统拿不准的物品时，我会发给您，点一下分类就能回复。"
+VOLUNTEER_ALREADY = "您已经是垃圾分类志愿者了。有居民问到系统拿不准的物品时，我会发给您，点一下分类就能回复。"
+VOLUNTEER_USAGE = (
+    "加入垃圾分类志愿者需要社区工作人员发放的邀请码。"
+    "拿到邀请码后，请发送“/volunteer 邀请码”，例如：/volunteer ABCD2345"
+)
+VOLUNTEER_BAD_CODE = "这个邀请码无法使用，请核对后重新输入，或向社区工作人员索取新的邀请码。"
+VOLUNTEER_TRY_LATER = "系统繁忙，暂时无法为您登记志愿者，请稍后再发送一次，给您添麻烦了。"
+VOLUNTEER_OFF = (
+    "好的，您已退出垃圾分类志愿者，以后不会再收到居民的提问。感谢您的热心帮助！"
+    "想再加入时，发送“/volunteer 邀请码”就可以。"
+)
+VOLUNTEER_OFF_TRY_LATER = "系统繁忙，暂时无法为您退出，请稍后再发送 /volunteer_off 试一次。"
+
+DESK_THANKS = "谢谢您！已把答案转告居民。如需补充说明，直接回复一句话就行（10 分钟内有效）。"
+DESK_ANSWERED_BY_OTHERS = "这个问题已经有志愿者回答了，您的判断也已记录，谢谢！"
+DESK_REPEATED = "您已经回答过这个问题了，谢谢！"
+DESK_SKIPPED = "好的，这个问题交给其他志愿者。"
+DESK_CLOSED = "这个提问已经结束了，居民已经收到了答复，不用再回答了，谢谢您的热心！"
+DESK_GONE = "没有找到这个提问，可能已经撤回了。谢谢您的热心！"
+DESK_TRY_LATER = "系统繁忙，您的回答暂时没有提交成功，请稍后再点一次。"
+DESK_NOTE_SENT = "已补充给居民，谢谢！"
+DESK_NOTE_TRY_LATER = "系统繁忙，补充说明暂时没有送出，请稍后再发一次（10 分钟内有效）。"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,6 +83,13 @@ def action_server(
     stop_service(process)
 
 
+def chosen_model() -> Path | None:
+    """`INTEGRATION_MODEL`: a trained model to serve (e.g. one trained into a temporary folder while
+    models/ holds an older one); unset, the newest in models/."""
+    chosen = os.environ.get("INTEGRATION_MODEL", "").strip()
+    return Path(chosen) if chosen else None
+
+
 class RasaProcess:
     """The session's Rasa server; the gateway outage test stops it and starts it again (same port,
     same tracker store, so conversations go on where they were)."""
@@ -91,7 +99,7 @@ class RasaProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.process = start_service("rasa", self.config, self.log, timeout=480)
+        self.process = start_service("rasa", self.config, self.log, timeout=480, model=chosen_model())
 
     def stop(self) -> None:
         if self.process is not None:
