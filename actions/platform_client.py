@@ -70,6 +70,15 @@ class Resident:
 
 
 @dataclass(frozen=True)
+class DeskQuestion:
+    """The answer to POST /api/v1/waste/questions: the question handed to the volunteer desk."""
+
+    id: str
+    status: str
+    notified: int
+
+
+@dataclass(frozen=True)
 class Filing:
     """The answer to POST /api/v1/cases."""
 
@@ -157,6 +166,45 @@ class PlatformClient:
         """A point -> {district, street, community, grid_cell, unit}; 422 outside_city."""
         params = {"latitude": latitude, "longitude": longitude}
         return dict(self._request("GET", "/api/v1/geo/locate", params=params))
+
+    # -- waste sorting -------------------------------------------------------------------------
+
+    def waste_lookup(self, query: str, city: str) -> dict[str, Any]:
+        """What a waste question asks about: the matcher's contract (learned items included) with
+        `items`, `ambiguous`, `candidates` and `item_phrase` (docs/platform-api.md)."""
+        return self._request("GET", "/api/v1/waste/lookup", params={"q": query, "city": city})
+
+    def ask_desk(
+        self,
+        resident: Resident,
+        text: str,
+        item_phrase: str,
+        idempotency_key: str,
+        *,
+        city: str | None = None,
+    ) -> DeskQuestion:
+        """Hand a question the bot cannot answer to the community's volunteers. Replays (same key)
+        answer the first question instead of asking again."""
+        body: dict[str, Any] = {
+            "resident": {
+                "channel": resident.channel,
+                "user_id": resident.user_id,
+                "chat_id": resident.chat_id,
+                "name": resident.name,
+            },
+            "text": text,
+            "item_phrase": item_phrase,
+            "city": city,
+            "community": resident.community,
+        }
+        answer = self._request(
+            "POST", "/api/v1/waste/questions", json=body, headers={"Idempotency-Key": idempotency_key}
+        )
+        return DeskQuestion(
+            id=str(answer["id"]),
+            status=str(answer.get("status") or "open"),
+            notified=int(answer.get("notified") or 0),
+        )
 
     # -- transport -----------------------------------------------------------------------------
 

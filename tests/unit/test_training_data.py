@@ -10,7 +10,7 @@ from citysteward import paths
 from citysteward.nlu.training_data import Example, load_examples, parse_annotated
 from knowledge.gazetteer import place_names
 from knowledge.taxonomy import categories
-from knowledge.waste import waste_items
+from knowledge.waste import ambiguous_terms, waste_items
 
 CANONICAL_INTENTS = [
     "greet",
@@ -116,7 +116,10 @@ def entity_values(examples: list[Example], entity: str) -> list[tuple[str, Path]
 
 
 def test_waste_item_annotations_are_known_items() -> None:
+    """An item's name or alias (knowledge/waste/items/), or a generic word such as 电池 that the
+    bot answers with a distinction (knowledge/waste/ambiguous.yml)."""
     known = {name for item in waste_items() for name in (item.name, *item.aliases)}
+    known |= {word for term in ambiguous_terms() for word in (term.term, *term.aliases)}
     unknown = [(v, p.name) for v, p in entity_values(TRAINING + HELDOUT, "waste_item") if v not in known]
     assert unknown == []
 
