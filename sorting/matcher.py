@@ -11,8 +11,9 @@ Stages, first hit wins (docs/waste.md explains them with examples):
    segments at 和/、/还有/… and each segment's last known word that is not a place (its head:
    外卖盒里的剩饭 → 剩饭) is answered; several segments give several answers. A generic head is
    resolved by its modifier (我手表的电池 → 手表电池, 杀虫剂瓶子 → 杀虫剂), else ambiguous (这节电池);
-   beside a specific item its distinction comes with the answers (电池和纸巾). A segment without a known word, or whose head
-   noun phrase is almost entirely a longer fuzzy word (塑料代: 塑料 vs 塑料袋), is matched fuzzily;
+   beside a specific item its distinction comes with the answers (电池和纸巾). A segment without
+   a known word, or whose head noun phrase is almost entirely a longer fuzzy word
+   (塑料代: 塑料 vs 塑料袋), is matched fuzzily;
 6. fuzzy: characters and pinyin (rapidfuzz), accepted at 0.75 with `understood`;
 7. ambiguous: a generic term of two or more characters inside the phrase;
 8. none: up to three candidates, for buttons and the volunteer desk.
