@@ -47,8 +47,9 @@ $(RASA_STAMP): requirements/rasa.txt
 	@touch $@
 	@echo "==> [setup] Rasa venv ready ($$($(RASA) --version 2>/dev/null | head -n 1))"
 
-# Rasa's own fingerprinting skips training when data, domain and config are unchanged.
-train: setup
+# The jieba dictionary and the lookup tables are generated from knowledge/ first (a no-op when
+# current); Rasa's own fingerprinting then skips training when data, domain and config are unchanged.
+train: setup knowledge
 	@echo "==> [train] rasa train (skipped by Rasa when nothing changed)"
 	@mkdir -p models var
 	@$(RASA) train $(RASA_DATA) --out models
@@ -94,6 +95,7 @@ bench: train
 	@$(VENV)/bin/citysteward bench gateway
 
 knowledge: $(APP_STAMP)
+	@echo "==> [knowledge] jieba dictionary and NLU lookup tables from knowledge/"
 	@$(VENV)/bin/citysteward knowledge build
 
 lock:
