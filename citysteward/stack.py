@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -115,13 +116,24 @@ def service_command(name: str, config: StackConfig, model: Path | None = None) -
     raise ValueError(f"unknown service {name!r}; known: {', '.join(SERVICES)}")
 
 
+# Where the other services are: set explicitly (a deployment with Rasa or the platform on another
+# host), they win over the loopback URLs derived from the ports.
+EXPLICIT_URLS = ("RASA_URL", "PLATFORM_URL", "ACTION_ENDPOINT_URL")
+
+
+def service_environment(config: StackConfig, environ: Mapping[str, str]) -> dict[str, str]:
+    """A service's environment: the caller's, the stack's variables, then explicitly set URLs."""
+    explicit = {key: environ[key] for key in EXPLICIT_URLS if environ.get(key)}
+    return {**environ, **config.environment(), **explicit}
+
+
 def serve(name: str, model: Path | None = None, port: int | None = None) -> NoReturn:
     """Replace this process with the service, so signals reach it directly."""
     if port is not None:
         os.environ[f"{name.upper()}_PORT"] = str(port)
     config = config_from_env()
     command = service_command(name, config, model)
-    env = {**os.environ, **config.environment()}
+    env = service_environment(config, os.environ)
     config.rasa_tracker_db.parent.mkdir(parents=True, exist_ok=True)
     os.chdir(paths.REPO_ROOT)
     os.execvpe(command[0], command, env)

@@ -11,25 +11,26 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from typing import TYPE_CHECKING
 
 from citysteward import paths
 from citysteward.benchmarks.platform import percentile
-from citysteward.stack import StackConfig, config_from_env, free_port, start_service, stop_service
+from citysteward.stack import (
+    StackConfig,
+    config_from_env,
+    free_port,
+    start_service,
+    stop_service,
+    wait_until_ready,
+)
 
 if TYPE_CHECKING:
     from tests.gateway.fake_bot_api import FakeBotApi
@@ -123,29 +124,24 @@ def gateway(config: StackConfig, fake: FakeBotApi, root: Path, rasa_url: str) ->
 
 
 class EchoRasa:
-    """Answers Rasa's REST webhook at once with one text: isolates the gateway's own cost."""
+    """The echo stand-in (echo_rasa.py) in its own process, so it shares no interpreter with the
+    fake Bot API server and the measuring loop."""
 
     def __init__(self) -> None:
         self.port = free_port()
-        routes = [Route("/webhooks/rest/webhook", self.webhook, methods=["POST"])]
-        self.server = uvicorn.Server(
-            uvicorn.Config(Starlette(routes=routes), port=self.port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    async def webhook(self, request: Request) -> JSONResponse:
-        body: dict[str, Any] = await request.json()
-        return JSONResponse([{"recipient_id": body["sender"], "text": "收到"}])
+        self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> str:
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.05)
-        return f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "citysteward.benchmarks.echo_rasa", str(self.port)], cwd=paths.REPO_ROOT
+        )
+        url = f"http://127.0.0.1:{self.port}"
+        wait_until_ready(f"{url}/status", self.process, 30)
+        return url
 
     def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+        if self.process is not None:
+            stop_service(self.process)
 
 
 def main() -> None:

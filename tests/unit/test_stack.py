@@ -59,3 +59,14 @@ def test_port_probe_sees_a_bound_port() -> None:
         holder.listen()
         assert not stack.port_is_free(holder.getsockname()[1])
     assert stack.port_is_free(stack.free_port())
+
+
+def test_explicit_service_urls_win_over_the_loopback_defaults(var_dir: Path) -> None:
+    config = stack.config_from_env({"RASA_AUTH_TOKEN": "t", "RASA_PORT": "6005"})
+    environ = {"RASA_URL": "http://rasa.internal:5005", "PLATFORM_URL": "", "HOME": "/root"}
+    env = stack.service_environment(config, environ)
+    assert env["RASA_URL"] == "http://rasa.internal:5005"
+    assert env["PLATFORM_URL"] == config.platform_url  # empty means not set
+    assert env["RASA_PORT"] == "6005"
+    assert env["HOME"] == "/root"
+    assert stack.service_environment(config, {})["RASA_URL"] == "http://127.0.0.1:6005"
