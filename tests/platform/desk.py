@@ -73,18 +73,6 @@ def answer(
     return dict(response.json())
 
 
-def sent(api: Api) -> list[dict[str, Any]]:
-    """Outbox rows written since the last call, oldest first (marked sent, so they show once)."""
-    items = sorted(
-        api.get("/api/v1/outbox", status="pending", limit=500).json()["items"], key=lambda i: i["id"]
-    )
-    for channel in {item["channel"] for item in items}:
-        api.post("/api/v1/outbox/claim", {"channel": channel, "limit": 500})
-    for item in items:
-        assert api.post(f"/api/v1/outbox/{item['id']}/sent").status_code == 200
-    return items
-
-
 def to(items: list[dict[str, Any]]) -> list[str]:
     return [item["chat_id"] for item in items]
 

@@ -18,9 +18,9 @@ from tests.platform.desk import (
     learned,
     lookup,
     run_sweep,
-    sent,
     volunteers,
 )
+from tests.platform.outbox import drain as sent
 
 NAME = UNKNOWN_PHRASE.lower()
 

@@ -17,10 +17,10 @@ from tests.platform.desk import (
     answer,
     ask,
     run_sweep,
-    sent,
     to,
     volunteers,
 )
+from tests.platform.outbox import drain as sent
 
 BUTTONS = ["可回收物", "有害垃圾", "厨余垃圾", "其他垃圾", "我也不确定"]
 

@@ -13,7 +13,8 @@ from cityplatform.api.app import create_app
 from cityplatform.desk.jobs import SWEEP_JOB
 from cityplatform.settings import PlatformSettings
 from tests.platform.conftest import TOKEN, Api, FrozenClock
-from tests.platform.desk import ask, sent, to, volunteers
+from tests.platform.desk import ask, to, volunteers
+from tests.platform.outbox import drain as sent
 
 
 def settings_for(tmp_path: Path, **extra: float) -> PlatformSettings:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
 from cityplatform.db.models import Case, CaseEvent, OutboxMessage, Resident
 from tests.platform.conftest import Api, place
+from tests.platform.outbox import drain as pending
 
 REPORTER = {"channel": "telegram", "user_id": "1001", "chat_id": "1001", "name": "陈女士"}
 NEIGHBOUR = {"channel": "telegram", "user_id": "2002", "chat_id": "2002"}
@@ -16,18 +15,6 @@ NO_CHAT = {"channel": "telegram", "user_id": "3003"}  # chat id unknown
 CURL = {"channel": "rest", "user_id": "me", "chat_id": "me"}  # no chat to deliver to
 LEAVER = {"channel": "telegram", "user_id": "4004", "chat_id": "4004"}  # erases their data
 SANITATION = "江门市城市管理和综合执法局环境卫生管理中心"
-
-
-def pending(api: Api) -> list[dict[str, Any]]:
-    """New outbox rows, oldest first; they are marked sent so that the next call sees only newer ones."""
-    items = sorted(
-        api.get("/api/v1/outbox", status="pending", limit=500).json()["items"], key=lambda i: i["id"]
-    )
-    for channel in {item["channel"] for item in items}:
-        api.post("/api/v1/outbox/claim", {"channel": channel, "limit": 500})
-    for item in items:
-        assert api.post(f"/api/v1/outbox/{item['id']}/sent").status_code == 200
-    return items
 
 
 def crowd_case(api: Api) -> str:
