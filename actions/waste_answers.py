@@ -87,29 +87,6 @@ def _styles(city: str) -> dict[str, tuple[str, str]]:
     return {key: (style.name, style.bin) for key, style in profile.categories.items()}
 
 
-NATIONAL_NAMES = {
-    "recyclable": "可回收物",
-    "hazardous": "有害垃圾",
-    "kitchen": "厨余垃圾",
-    "other": "其他垃圾",
-}
-NAME_VARIANTS = {"其它垃圾": "other"}
-
-
-def in_city_naming(text: str, styles: dict[str, tuple[str, str]]) -> str:
-    """Advice and explanations are written with the national names; say them as the city does
-    ("骨头投其他垃圾" is "骨头投干垃圾" in Shanghai, "倒入厨余桶" is "倒入湿垃圾桶")."""
-    names = [(national, key) for key, national in NATIONAL_NAMES.items()] + list(NAME_VARIANTS.items())
-    for national, key in names:
-        local = styles.get(key, ("", ""))[0]
-        if local and local != NATIONAL_NAMES[key]:
-            text = text.replace(national, local)
-    kitchen = styles.get("kitchen", ("", ""))[0]
-    if kitchen and "厨余" not in kitchen:
-        text = text.replace("厨余", kitchen)
-    return text
-
-
 def item_from_contract(entry: dict[str, Any], styles: dict[str, tuple[str, str]]) -> ItemAnswer | None:
     key = _text(entry.get("category_key"))
     name = _text(entry.get("item"))
@@ -121,8 +98,8 @@ def item_from_contract(entry: dict[str, Any], styles: dict[str, tuple[str, str]]
         category_key=key,
         category=_text(entry.get("category")) or style_name,
         bin=_text(entry.get("bin")) or style_bin,
-        reason=in_city_naming(_text(entry.get("reason")), styles),
-        advice=in_city_naming(_text(entry.get("advice")), styles),
+        reason=_text(entry.get("reason")),
+        advice=_text(entry.get("advice")),
         match=_text(entry.get("match")),
         understood=_text(entry.get("understood")) or None,
         city_rule=_text(entry.get("city_rule")) or None,
@@ -149,7 +126,7 @@ def result_from_contract(body: dict[str, Any], city: str) -> WasteResult:
     if isinstance(raw, dict) and raw.get("options"):
         ambiguous = Ambiguity(
             term=_text(raw.get("term")),
-            explain=in_city_naming(_text(raw.get("explain")), styles),
+            explain=_text(raw.get("explain")),
             options=tuple(_text(o) for o in raw["options"] if _text(o)),
         )
     candidates = tuple(_text(c) for c in body.get("candidates") or [] if _text(c))

@@ -23,7 +23,6 @@ from actions.platform_client import PlatformClient, PlatformUnavailable, Residen
 from actions.waste_answers import (
     MAX_LINE,
     ItemAnswer,
-    in_city_naming,
     is_general,
     item_line,
     resembling,
@@ -32,6 +31,7 @@ from actions.waste_sorting import ActionAnswerWasteQuestion, desk_key, question_
 from knowledge.waste import WasteItem, ambiguous_terms, waste_items
 from knowledge.waste_cities import city_profile
 from sorting import matcher
+from sorting.index import localise
 from tests.actions.conftest import RunningPlatform, TrackerFactory, entity, free_port
 
 # Nobody's knowledge base knows these: the bot hands them to the desk.
@@ -47,12 +47,6 @@ JIANGMEN_STYLES = {
     "other": "其他垃圾",
     "other_bin": "灰色",
     "naming_note": "有的城市把厨余垃圾叫“湿垃圾”、其他垃圾叫“干垃圾”，说的是同一回事。",
-}
-SHANGHAI = {
-    "recyclable": ("可回收物", "蓝色"),
-    "hazardous": ("有害垃圾", "红色"),
-    "kitchen": ("湿垃圾", "棕色"),
-    "other": ("干垃圾", "黑色"),
 }
 
 
@@ -195,8 +189,8 @@ async def test_shanghai_names_and_rules(
     rice = kb("剩饭")
     assert "厨余" in rice.advice
     assert leftovers["answer"] == (
-        f"剩饭属于湿垃圾，请投放到棕色桶。{clause(in_city_naming(rice.advice, SHANGHAI))}"
-        f"（原因：{in_city_naming(rice.reason, SHANGHAI).rstrip('。')}）"
+        f"剩饭属于湿垃圾，请投放到棕色桶。{clause(localise(rice.advice, city_profile('shanghai')))}"
+        f"（原因：{localise(rice.reason, city_profile('shanghai')).rstrip('。')}）"
     )
     assert "厨余" not in leftovers["answer"]
     assert "湿垃圾桶" in leftovers["answer"]

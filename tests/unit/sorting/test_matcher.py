@@ -304,6 +304,16 @@ def test_national_texts_use_the_city_s_naming(shanghai: Matcher, national: Match
     assert shanghai.lookup("鸡骨头").answers[0].advice == "随湿垃圾投放"
 
 
+def test_a_distinction_uses_the_city_s_naming(shanghai: Matcher, national: Matcher) -> None:
+    assert national.lookup("骨头").payload()["ambiguous"]["explain"] == (
+        "鸡骨鱼骨等小骨头属于厨余垃圾，猪骨牛骨等大骨头属于其他垃圾。"
+    )
+    assert shanghai.lookup("骨头").payload()["ambiguous"]["explain"] == (
+        "鸡骨鱼骨等小骨头属于湿垃圾，猪骨牛骨等大骨头属于干垃圾。"
+    )
+    assert shanghai.lookup("纸巾和骨头").ambiguous == shanghai.lookup("骨头").ambiguous
+
+
 def test_cities_by_key_name_or_alias(index: WasteIndex) -> None:
     assert Matcher("沪", index=index).city.key == "shanghai"
     assert Matcher("江门市", index=index).city.key == "jiangmen"
