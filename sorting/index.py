@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -118,6 +118,7 @@ class WasteIndex:
         self.places = place_patterns(w for c in self.cities.values() for w in (c.name, *c.aliases))
         self._lock = threading.Lock()
         self._city_answers: dict[str, dict[str, CityAnswer]] = {}
+        self._city_terms: dict[str, dict[str, AmbiguousTerm]] = {}
         self.codes = SyllableCodes()
 
     def _add(self, word: Word) -> None:
@@ -168,6 +169,17 @@ class WasteIndex:
             with self._lock:
                 found = self._city_answers.setdefault(
                     city.key, {name: city_answer(item, city) for name, item in self.items.items()}
+                )
+        return found
+
+    def city_terms(self, city: CityProfile) -> dict[str, AmbiguousTerm]:
+        """Ambiguous term -> the term with its explanation in `city`'s naming (湿垃圾 in Shanghai)."""
+        found = self._city_terms.get(city.key)
+        if found is None:
+            with self._lock:
+                found = self._city_terms.setdefault(
+                    city.key,
+                    {t.term: replace(t, explain=localise(t.explain, city)) for t in self.ambiguous},
                 )
         return found
 

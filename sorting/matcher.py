@@ -30,7 +30,7 @@ from typing import Any
 from knowledge.waste import CATEGORY_KEYS, AmbiguousTerm
 from knowledge.waste_cities import CityProfile
 from sorting.fuzzy import FuzzyIndex
-from sorting.index import CityAnswer, WasteIndex, Word, localise
+from sorting.index import CityAnswer, WasteIndex, Word
 from sorting.normalise import Question, learned_key, parse_question, text_key
 
 CONFIDENCE = {
@@ -207,13 +207,7 @@ class Matcher:
             if key:
                 self.learned[key] = item
         self._learned_answers = {key: self._learned_answer(item) for key, item in self.learned.items()}
-        self._terms: dict[str, AmbiguousTerm] = {}
-
-    def _in_city(self, term: AmbiguousTerm) -> AmbiguousTerm:
-        """The term with its explanation in the city's naming (湿垃圾 in Shanghai), made once."""
-        if term.term not in self._terms:
-            self._terms[term.term] = replace(term, explain=localise(term.explain, self.city))
-        return self._terms[term.term]
+        self._terms = self.index.city_terms(self.city)  # explanations in the city's naming
 
     def with_learned(self, learned: Iterable[LearnedItem]) -> Matcher:
         """The same city and data with these learned items (instead of the current ones); cheap."""
@@ -499,13 +493,13 @@ class Matcher:
             answers=tuple(answers),
             match=answers[0].match,
             confidence=min(a.confidence for a in answers),
-            ambiguous=self._in_city(term) if term is not None else None,
+            ambiguous=self._terms[term.term] if term is not None else None,
             candidates=tuple(dict.fromkeys(candidates))[:MAX_CANDIDATES] if fuzzy else (),
             item_phrase=question.item_phrase,
         )
 
     def _ambiguous(self, query: str, question: Question, term: AmbiguousTerm) -> Lookup:
-        return Lookup(query, (), "ambiguous", 0.0, self._in_city(term), (), question.item_phrase)
+        return Lookup(query, (), "ambiguous", 0.0, self._terms[term.term], (), question.item_phrase)
 
     def _none(self, query: str, question: Question, candidates: list[str]) -> Lookup:
         return Lookup(query, (), "none", 0.0, None, tuple(candidates[:MAX_CANDIDATES]), question.item_phrase)
