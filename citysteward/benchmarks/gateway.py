@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from citysteward import paths
-from citysteward.benchmarks.platform import percentile
+from citysteward.percentiles import percentile
 from citysteward.stack import (
     StackConfig,
     config_from_env,

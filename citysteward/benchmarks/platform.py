@@ -23,16 +23,12 @@ from cityplatform.cases.workflow import Status
 from cityplatform.db.models import Case, Unit
 from cityplatform.db.session import make_engine
 from cityplatform.geo import CityMap, grid_cell, load_city, wgs84_to_gcj02
+from citysteward.percentiles import percentile
 from citysteward.stack import config_from_env, free_port, start_service, stop_service
 
 CREATES = 300
 FILTER_CASES = 100_000
 FILTER_RUNS = 30
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def random_points(city: CityMap, count: int, rng: random.Random) -> list[tuple[float, float]]:

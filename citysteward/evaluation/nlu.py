@@ -22,6 +22,7 @@ import httpx
 from citysteward import paths
 from citysteward.nlu.contract import to_contract
 from citysteward.nlu.training_data import Example, load_examples
+from citysteward.percentiles import percentile
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8)
 BLIND_SPLIT = "blind"
@@ -80,11 +81,6 @@ def entity_f1(predictions: list[Prediction]) -> dict[str, tuple[float, int]]:
         for entity, *_ in expected & got:
             correct[entity] += 1
     return {name: (f1(correct[name], found[name], gold[name]), gold[name]) for name in sorted(gold)}
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def predict(examples: list[Example], rasa_url: str, token: str) -> list[Prediction]:

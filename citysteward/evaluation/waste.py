@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from citysteward import paths
+from citysteward.percentiles import percentile
 from sorting import Lookup, Matcher, matcher
 
 HELDOUT_DIR = paths.REPO_ROOT / "tests" / "waste_heldout"
@@ -65,11 +66,6 @@ def outcome(found: Lookup) -> str:
     return "|".join(a.category_key for a in found.answers)
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
-
-
 def evaluate(rows: Iterable[HeldOut], matcher_for: Callable[[str], Matcher] = matcher) -> dict[str, Any]:
     rows = list(rows)
     matchers = {row.city: matcher_for(row.city) for row in rows}
@@ -92,8 +88,11 @@ def evaluate(rows: Iterable[HeldOut], matcher_for: Callable[[str], Matcher] = ma
     per_expected: dict[str, list[bool]] = defaultdict(list)
     per_stage: dict[str, list[bool]] = defaultdict(list)
     misses = []
+    correct_count = 0
     for row, found, _ in results:
-        correct = outcome(found) == row.expected
+        got = outcome(found)
+        correct = got == row.expected
+        correct_count += correct
         per_expected[MULTI if "|" in row.expected else row.expected].append(correct)
         per_stage[found.match].append(correct)
         if not correct:
@@ -102,7 +101,7 @@ def evaluate(rows: Iterable[HeldOut], matcher_for: Callable[[str], Matcher] = ma
                     "query": row.query,
                     "city": row.city,
                     "expected": row.expected,
-                    "got": outcome(found),
+                    "got": got,
                     "match": found.match,
                     "items": [a.item for a in found.answers],
                     "understood": found.contract()["understood"],
@@ -113,7 +112,7 @@ def evaluate(rows: Iterable[HeldOut], matcher_for: Callable[[str], Matcher] = ma
     total = len(results)
     return {
         "queries": total,
-        "accuracy": sum(outcome(f) == r.expected for r, f, _ in results) / total if total else 0.0,
+        "accuracy": correct_count / total if total else 0.0,
         "per_expected": {
             key: {"n": len(v), "accuracy": sum(v) / len(v)} for key, v in sorted(per_expected.items())
         },

@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from citysteward.evaluation.nlu import Prediction, entity_f1, macro_f1, percentile, report
+from citysteward.evaluation.nlu import Prediction, entity_f1, macro_f1, report
 from citysteward.nlu.training_data import Entity, Example
+from citysteward.percentiles import percentile
 
 
 def example(intent: str, category: str | None = None, entities: tuple[Entity, ...] = ()) -> Example:
