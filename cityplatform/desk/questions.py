@@ -34,9 +34,9 @@ from cityplatform.desk.learning import (
     save_by_steward,
 )
 from cityplatform.desk.matching import best_guess, category_style, resolve_city
-from cityplatform.desk.messages import reachable, tell
 from cityplatform.desk.volunteers import active_volunteer, chat_resident
 from cityplatform.errors import Conflict, Forbidden, Invalid, NotFound
+from cityplatform.notifications.outbound import reachable, tell
 from cityplatform.residents.profile import check_community
 from cityplatform.settings import PlatformSettings
 
@@ -173,7 +173,7 @@ def send_question(
     written = 0
     for volunteer in volunteers:
         key = f"desk:{question.id}:ask:{volunteer.id}"
-        if tell(session, settings, volunteer.resident, text, key, now, buttons):
+        if tell(session, settings, volunteer.resident, text, key, now, kind=texts.KIND, buttons=buttons):
             written += 1
         if volunteer.id not in notified:
             notified.append(volunteer.id)
@@ -297,7 +297,7 @@ def _tell_answer(
     resident = ctx.session.get(Resident, question.resident_id) if question.resident_id else None
     name, bin_colour = category_style(question.city, category_key)
     text = texts.answer(question.item_phrase, name, bin_colour, note, by=by)
-    return tell(ctx.session, ctx.settings, resident, text, f"desk:{question.id}:answer", now)
+    return tell(ctx.session, ctx.settings, resident, text, f"desk:{question.id}:answer", now, kind=texts.KIND)
 
 
 def _tell_others(
@@ -315,7 +315,7 @@ def _tell_others(
         if volunteer is None or volunteer.id == answered_by or volunteer.left_at is not None:
             continue
         key = f"desk:{question.id}:done:{volunteer.id}"
-        told += tell(session, settings, volunteer.resident, text, key, now)
+        told += tell(session, settings, volunteer.resident, text, key, now, kind=texts.KIND)
     return told
 
 
@@ -337,7 +337,8 @@ def add_note(
     sent = False
     if mine.first and question.status == ANSWERED and question.resident_id is not None:
         resident = session.get(Resident, question.resident_id)
-        sent = tell(session, ctx.settings, resident, texts.note(text), f"desk:{question.id}:note", now)
+        key = f"desk:{question.id}:note"
+        sent = tell(session, ctx.settings, resident, texts.note(text), key, now, kind=texts.KIND)
     session.commit()
     return mine, sent
 

@@ -8,6 +8,7 @@ from knowledge.waste import CATEGORY_NAMES as NATIONAL_NAMES
 
 __all__ = ["CATEGORY_KEYS", "NATIONAL_NAMES"]
 
+KIND = "desk"  # outbox kind of every desk message
 SKIP = "skip"
 ANSWERED_BY_OTHERS = "这个问题已经有志愿者解答了，谢谢您的热心！"
 ANSWERED_BY_STAFF = "这个问题已经由工作人员解答了，谢谢您的热心！"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlalchemy import select
 
@@ -12,19 +11,9 @@ from cityplatform.cases.context import CaseContext
 from cityplatform.cases.workflow import Status
 from cityplatform.db.models import Case, CaseEvent, CaseFollower, Resident
 from cityplatform.notifications import texts
-from cityplatform.outbox import Outgoing, enqueue
+from cityplatform.notifications.outbound import reachable, tell
 
 log = logging.getLogger(__name__)
-
-
-def reachable(ctx: CaseContext, resident: Resident | None) -> bool:
-    """Not erased, with a chat on a channel the gateway delivers to."""
-    return (
-        resident is not None
-        and resident.erased_at is None
-        and bool(resident.chat_id)
-        and resident.channel in ctx.settings.notified_channels()
-    )
 
 
 def recipients(ctx: CaseContext, case: Case) -> list[Resident]:
@@ -34,7 +23,7 @@ def recipients(ctx: CaseContext, case: Case) -> list[Resident]:
         .join(CaseFollower, CaseFollower.resident_id == Resident.id)
         .where(CaseFollower.case_id == case.id)
     ).all()
-    everyone = {r.id: r for r in (case.reporter, *followers) if r is not None and reachable(ctx, r)}
+    everyone = {r.id: r for r in (case.reporter, *followers) if r is not None and reachable(ctx.settings, r)}
     return [everyone[key] for key in sorted(everyone)]
 
 
@@ -47,24 +36,6 @@ def _facts(ctx: CaseContext, case: Case) -> dict[str, str]:
     }
 
 
-def _tell(ctx: CaseContext, resident: Resident, text: str, kind: str, key: str, **extra: Any) -> bool:
-    """One outbox row for a reachable resident; False when its dedupe key was used already."""
-    _, created = enqueue(
-        ctx.session,
-        Outgoing(
-            channel=resident.channel,
-            chat_id=resident.chat_id or "",
-            text=text,
-            kind=kind,
-            dedupe_key=key,
-            resident_id=resident.id,
-            **extra,
-        ),
-        ctx.now(),
-    )
-    return created
-
-
 def case_moved(ctx: CaseContext, case: Case, event: CaseEvent, reason: str | None = None) -> int:
     """Tell the reporter and followers that the case reached `event.to_status`; rows written."""
     message = texts.case_update(Status(event.to_status), reason=reason, **_facts(ctx, case))
@@ -72,8 +43,15 @@ def case_moved(ctx: CaseContext, case: Case, event: CaseEvent, reason: str | Non
         return 0
     text, buttons = message
     written = sum(
-        _tell(
-            ctx, resident, text, "case_update", f"case:{case.code}:{event.id}:{resident.id}", buttons=buttons
+        tell(
+            ctx.session,
+            ctx.settings,
+            resident,
+            text,
+            f"case:{case.code}:{event.id}:{resident.id}",
+            ctx.now(),
+            kind="case_update",
+            buttons=buttons,
         )
         for resident in recipients(ctx, case)
     )
@@ -83,7 +61,8 @@ def case_moved(ctx: CaseContext, case: Case, event: CaseEvent, reason: str | Non
 
 def report_filed(ctx: CaseContext, case: Case, resident: Resident | None, *, joined: bool) -> bool:
     """Tell the reporter the code of a report filed late (after an outage); once per case."""
-    if resident is None or not reachable(ctx, resident):
+    if resident is None or not reachable(ctx.settings, resident):
         return False
     text = texts.report_filed(joined=joined, **_facts(ctx, case))
-    return _tell(ctx, resident, text, "report_filed", f"case:{case.code}:filed:{resident.id}")
+    key = f"case:{case.code}:filed:{resident.id}"
+    return tell(ctx.session, ctx.settings, resident, text, key, ctx.now(), kind="report_filed")

@@ -1,4 +1,6 @@
-"""Outbox rows from the desk: only to reachable residents, each under a dedupe key (sent once)."""
+"""Who can be told, and one outbox row to tell them: only reachable residents, each row under a
+dedupe key so that a retried transaction or sweep never sends twice. Case updates and the
+volunteer desk both write through here."""
 
 from __future__ import annotations
 
@@ -9,8 +11,6 @@ from sqlalchemy.orm import Session
 from cityplatform.db.models import Resident
 from cityplatform.outbox import Button, Outgoing, enqueue
 from cityplatform.settings import PlatformSettings
-
-KIND = "desk"
 
 
 def reachable(settings: PlatformSettings, resident: Resident | None) -> bool:
@@ -30,6 +30,8 @@ def tell(
     text: str,
     key: str,
     now: datetime,
+    *,
+    kind: str,
     buttons: tuple[Button, ...] = (),
 ) -> bool:
     """One outbox row for a reachable resident; False when unreachable or the key was used already."""
@@ -42,7 +44,7 @@ def tell(
             chat_id=resident.chat_id or "",
             text=text,
             buttons=buttons,
-            kind=KIND,
+            kind=kind,
             dedupe_key=key,
             resident_id=resident.id,
         ),
