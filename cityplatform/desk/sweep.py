@@ -1,6 +1,6 @@
 """The desk's periodic job: escalate unanswered questions, then answer them with the bot's guess.
 
-`sweep(session, now)` is a plain function (the scheduler in jobs.py runs it every
+`sweep(session, now, settings)` is a plain function (the scheduler in jobs.py runs it every
 DESK_SWEEP_SECONDS; tests call it with a frozen `now`). Repeating it changes nothing: each step is
 recorded on the question and each message has its own dedupe key.
 """
@@ -11,15 +11,15 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from cityplatform.db.models import DeskQuestion, Resident
 from cityplatform.desk import texts
 from cityplatform.desk.matching import best_guess, category_style
-from cityplatform.desk.messages import tell
 from cityplatform.desk.questions import GUESSED, OPEN, available_volunteers, send_question
-from cityplatform.settings import PlatformSettings, settings_from_env
+from cityplatform.notifications.outbound import tell
+from cityplatform.settings import PlatformSettings
 
 log = logging.getLogger(__name__)
 
@@ -31,20 +31,24 @@ class SweepResult:
     messages: int = 0  # outbox rows written
 
 
-def sweep(session: Session, now: datetime, settings: PlatformSettings | None = None) -> SweepResult:
+def sweep(session: Session, now: datetime, settings: PlatformSettings) -> SweepResult:
     """Open questions older than DESK_ESCALATE_MINUTES go to all other volunteers; those older than
     DESK_ANSWER_MINUTES become `guessed` and the resident gets the bot's best guess. Commits."""
-    settings = settings or settings_from_env()
     escalate_before = now - timedelta(minutes=settings.desk_escalate_minutes)
     guess_before = now - timedelta(minutes=settings.desk_answer_minutes)
     due = (
         select(DeskQuestion)
-        .where(DeskQuestion.status == OPEN, DeskQuestion.created_at <= escalate_before)
+        .where(
+            DeskQuestion.status == OPEN,
+            DeskQuestion.created_at <= escalate_before,
+            # escalated ones wait for their guess without being read every minute
+            or_(DeskQuestion.escalated_at.is_(None), DeskQuestion.created_at <= guess_before),
+        )
         .order_by(DeskQuestion.id)
+        # Two sweeping processes share the work instead of doing it twice (PostgreSQL; SQLite,
+        # one writer at a time, compiles no FOR UPDATE).
+        .with_for_update(skip_locked=True)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        # Two sweeping processes share the work instead of doing it twice.
-        due = due.with_for_update(skip_locked=True)
     escalated = guessed = messages = 0
     for question in session.scalars(due).all():
         if question.created_at <= guess_before:
@@ -75,4 +79,4 @@ def _guess(session: Session, settings: PlatformSettings, question: DeskQuestion,
         name, bin_colour = category_style(question.city, question.guess_category)
     text = texts.guess(question.item_phrase, question.guess_item, name, bin_colour)
     resident = session.get(Resident, question.resident_id)
-    return int(tell(session, settings, resident, text, f"desk:{question.id}:guess", now))
+    return int(tell(session, settings, resident, text, f"desk:{question.id}:guess", now, kind=texts.KIND))
