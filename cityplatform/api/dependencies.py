@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cityplatform.cases.context import CaseContext, Clock
 from cityplatform.deadlines import WorkingCalendar
-from cityplatform.errors import PlatformError
+from cityplatform.errors import Invalid, PlatformError
 from cityplatform.geo import CityMap
 from cityplatform.media.store import LocalMediaStore
 from cityplatform.settings import PlatformSettings
@@ -51,3 +51,12 @@ def require_token(
 ) -> None:
     if credentials is None or not secrets.compare_digest(credentials.credentials, platform.api_token):
         raise PlatformError("unauthorized", "缺少或错误的访问令牌（Authorization: Bearer …）。", 401)
+
+
+def statuses_param(raw: str | None, allowed: Sequence[str]) -> list[str]:
+    """A comma-separated `status` query parameter; an unknown status is refused, naming the known ones."""
+    statuses = [s.strip() for s in (raw or "").split(",") if s.strip()]
+    unknown = [s for s in statuses if s not in allowed]
+    if unknown:
+        raise Invalid("unknown_status", f"没有「{'、'.join(unknown)}」这种状态，可用：{'、'.join(allowed)}。")
+    return statuses

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from cityplatform import outbox
-from cityplatform.api.dependencies import case_context, require_token
+from cityplatform.api.dependencies import case_context, require_token, statuses_param
 from cityplatform.api.schemas import ClaimIn, FailedIn, OutboxIn, RetryIn
 from cityplatform.cases.context import CaseContext
 from cityplatform.errors import Invalid
@@ -69,11 +69,6 @@ def list_items(
     channel: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
-    statuses = [s.strip() for s in (status or "").split(",") if s.strip()]
-    unknown = [s for s in statuses if s not in outbox.STATUSES]
-    if unknown:
-        raise Invalid(
-            "unknown_status", f"没有「{'、'.join(unknown)}」这种状态，可用：{'、'.join(outbox.STATUSES)}。"
-        )
+    statuses = statuses_param(status, outbox.STATUSES)
     rows = outbox.list_messages(ctx.session, statuses, channel, limit)
     return {"items": [outbox.item_view(row, ctx.tz) for row in rows]}

@@ -7,11 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, Field
 
-from cityplatform.api.dependencies import case_context, require_token
+from cityplatform.api.dependencies import case_context, require_token, statuses_param
 from cityplatform.api.volunteers import ChatResidentIn
 from cityplatform.cases.context import CaseContext
 from cityplatform.desk import learning, matching, questions, texts
-from cityplatform.errors import Invalid
 
 router = APIRouter(prefix="/api/v1/waste", dependencies=[Depends(require_token)], tags=["waste sorting"])
 Context = Annotated[CaseContext, Depends(case_context)]
@@ -139,13 +138,7 @@ def list_questions(
     status: Annotated[str | None, Query(description="comma-separated statuses")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
-    statuses = [s.strip() for s in (status or "").split(",") if s.strip()]
-    unknown = [s for s in statuses if s not in questions.STATUSES]
-    if unknown:
-        raise Invalid(
-            "unknown_status",
-            f"没有「{'、'.join(unknown)}」这种状态，可用：{'、'.join(questions.STATUSES)}。",
-        )
+    statuses = statuses_param(status, questions.STATUSES)
     rows = questions.list_questions(ctx.session, statuses, limit)
     return {"items": [questions.question_view(row, ctx.tz) for row in rows]}
 
