@@ -185,12 +185,7 @@ class PlatformClient:
         if name:
             resident["name"] = name[:100]
         body = {"invite_code": invite_code, "resident": resident}
-        response = await self._request("POST", "/volunteers", json=body)
-        try:
-            joined: dict[str, Any] = response.json()
-        except ValueError as error:
-            raise PlatformUnavailable("POST /volunteers: the answer is not JSON") from error
-        joined.setdefault("created", response.status_code == 201)
+        joined: dict[str, Any] = await self._json("POST", "/volunteers", json=body)
         return joined
 
     async def leave_desk(self, channel: str, user_id: str) -> None:

@@ -30,7 +30,7 @@ from bot.telegram.inbound import CHANNEL
 log = logging.getLogger(__name__)
 
 SKIP = "skip"
-NOTE_MINUTES = 10
+NOTE_MINUTES = texts.NOTE_MINUTES
 # Invite codes are 8 characters; anything far longer is not one (the platform takes up to 20).
 MAX_CODE = 20
 # Refusals after which a later press of the same button may work (other refusals close the keyboard).
@@ -75,7 +75,7 @@ class Desk:
             refusal = error.message if error.code == "invalid_invite" else texts.VOLUNTEER_BAD_CODE
             await adapter.say(chat_id, refusal)
             return
-        created = bool(joined.get("created", True))
+        created = bool(joined["created"])
         log.info("telegram:%s %s the volunteer desk", chat_id, "joined" if created else "is already on")
         await adapter.say(chat_id, texts.VOLUNTEER_WELCOME if created else texts.VOLUNTEER_ALREADY)
 

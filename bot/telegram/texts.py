@@ -117,7 +117,9 @@ VOLUNTEER_OFF = (
 )
 VOLUNTEER_OFF_TRY_LATER = "系统繁忙，暂时无法为您退出，请稍后再发送 /volunteer_off 试一次。"
 
-DESK_THANKS = "谢谢您！已把答案转告居民。如需补充说明，直接回复一句话就行（10 分钟内有效）。"
+# How long a volunteer's next text counts as a note to their answer (the texts promise it).
+NOTE_MINUTES = 10
+DESK_THANKS = f"谢谢您！已把答案转告居民。如需补充说明，直接回复一句话就行（{NOTE_MINUTES} 分钟内有效）。"
 DESK_ANSWERED_BY_OTHERS = "这个问题已经有志愿者回答了，您的判断也已记录，谢谢！"
 DESK_REPEATED = "您已经回答过这个问题了，谢谢！"
 DESK_SKIPPED = "好的，这个问题交给其他志愿者。"
@@ -125,4 +127,4 @@ DESK_CLOSED = "这个提问已经结束了，居民已经收到了答复，不�
 DESK_GONE = "没有找到这个提问，可能已经撤回了。谢谢您的热心！"
 DESK_TRY_LATER = "系统繁忙，您的回答暂时没有提交成功，请稍后再点一次。"
 DESK_NOTE_SENT = "已补充给居民，谢谢！"
-DESK_NOTE_TRY_LATER = "系统繁忙，补充说明暂时没有送出，请稍后再发一次（10 分钟内有效）。"
+DESK_NOTE_TRY_LATER = f"系统繁忙，补充说明暂时没有送出，请稍后再发一次（{NOTE_MINUTES} 分钟内有效）。"
